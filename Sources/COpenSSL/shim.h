@@ -1,0 +1,11 @@
+#ifndef SLUICE_COPENSSL_SHIM_H
+#define SLUICE_COPENSSL_SHIM_H
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ec.h>
+#include <openssl/x509.h>
+#include <openssl/bio.h>
+#include <openssl/rand.h>
+#include <openssl/hmac.h>
+#endif

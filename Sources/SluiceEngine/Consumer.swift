@@ -1,0 +1,46 @@
+public import SluiceRTP
+
+/// Media the router sends to a broadcaster: one producer, re-stamped for one transport.
+public final class Consumer {
+    public let id: String
+    public let producerId: String
+    public let kind: MediaKind
+    public let transportId: String
+    public let broadcasterId: String
+    public let rtpParameters: RtpParameters
+    public let type: RtpStreamType
+    public internal(set) var paused: Bool
+    public internal(set) var producerPaused: Bool
+
+    init(
+        id: String, producer: Producer, transportId: String, broadcasterId: String, rtpParameters: RtpParameters,
+        paused: Bool
+    ) {
+        self.id = id
+        self.producerId = producer.id
+        self.kind = producer.kind
+        self.transportId = transportId
+        self.broadcasterId = broadcasterId
+        self.rtpParameters = rtpParameters
+        self.type = producer.type
+        self.paused = paused
+        self.producerPaused = producer.paused
+    }
+}
+
+/// Body (and query) of `POST …/transports/:transportId/consume`.
+public struct ConsumeOptions: Sendable, Hashable {
+    public var producerId: String
+    public var paused: Bool
+    /// Overrides the broadcaster's capabilities for this consumer.
+    public var rtpCapabilities: RtpCapabilities?
+    /// Retransmission on this consumer; defaults to on for video, off for audio.
+    public var enableRtx: Bool?
+
+    public init(producerId: String, paused: Bool = false, rtpCapabilities: RtpCapabilities? = nil, enableRtx: Bool? = nil) {
+        self.producerId = producerId
+        self.paused = paused
+        self.rtpCapabilities = rtpCapabilities
+        self.enableRtx = enableRtx
+    }
+}

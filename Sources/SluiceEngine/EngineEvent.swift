@@ -1,0 +1,13 @@
+/// Something that happened inside a room, for the owner to act on (close sockets, notify clients).
+public enum EngineEvent: Sendable, Hashable {
+    case broadcasterClosed(broadcasterId: String)
+    case transportClosed(transportId: String, broadcasterId: String)
+    case producerClosed(producerId: String, broadcasterId: String)
+    case producerPaused(producerId: String, broadcasterId: String)
+    case producerResumed(producerId: String, broadcasterId: String)
+    case consumerClosed(consumerId: String, broadcasterId: String)
+    case consumerPaused(consumerId: String, broadcasterId: String)
+    case consumerResumed(consumerId: String, broadcasterId: String)
+    case consumerProducerPaused(consumerId: String, broadcasterId: String)
+    case consumerProducerResumed(consumerId: String, broadcasterId: String)
+}

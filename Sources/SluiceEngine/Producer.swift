@@ -1,0 +1,48 @@
+public import SluiceRTP
+
+/// Media a broadcaster sends into the router on one of its transports.
+public final class Producer {
+    public let id: String
+    public let kind: MediaKind
+    public let transportId: String
+    public let broadcasterId: String
+    /// The parameters as the producer sends them (after validation and H264 answer rewriting).
+    public let rtpParameters: RtpParameters
+    public let type: RtpStreamType
+    public let rtpMapping: RtpMapping
+    /// What consumers of this producer can receive.
+    public let consumableRtpParameters: RtpParameters
+    public internal(set) var paused: Bool
+    private(set) var consumerIds: [String] = []
+
+    init(
+        id: String, kind: MediaKind, transportId: String, broadcasterId: String, rtpParameters: RtpParameters,
+        rtpMapping: RtpMapping, consumableRtpParameters: RtpParameters, paused: Bool
+    ) {
+        self.id = id
+        self.kind = kind
+        self.transportId = transportId
+        self.broadcasterId = broadcasterId
+        self.rtpParameters = rtpParameters
+        self.type = Ortc.producerType(rtpParameters)
+        self.rtpMapping = rtpMapping
+        self.consumableRtpParameters = consumableRtpParameters
+        self.paused = paused
+    }
+
+    func addConsumer(id consumerId: String) { consumerIds.append(consumerId) }
+    func removeConsumer(id consumerId: String) { consumerIds.removeAll { $0 == consumerId } }
+}
+
+/// Body of `POST …/transports/:transportId/producers`.
+public struct ProduceOptions: Sendable, Hashable {
+    public var kind: MediaKind
+    public var rtpParameters: RtpParameters
+    public var paused: Bool
+
+    public init(kind: MediaKind, rtpParameters: RtpParameters, paused: Bool = false) {
+        self.kind = kind
+        self.rtpParameters = rtpParameters
+        self.paused = paused
+    }
+}

@@ -1,0 +1,46 @@
+public import SluiceRTP
+
+extension Router {
+    func produce(on transport: Transport, options: ProduceOptions) throws(EngineError) -> Producer {
+        var parameters = options.rtpParameters
+        do {
+            try Ortc.validateProducerRtpParameters(&parameters, kind: options.kind)
+        } catch {
+            throw EngineError(error)
+        }
+        if parameters.rtcp.cname == nil { parameters.rtcp.cname = transport.cnameForProducers }
+        let mapping: RtpMapping
+        do {
+            mapping = try Ortc.producerRtpMapping(
+                &parameters, routerCapabilities: rtpCapabilities, mappedSsrcBase: random.ssrc())
+        } catch {
+            throw EngineError(error)
+        }
+        let consumable = Ortc.consumableRtpParameters(
+            kind: options.kind, parameters: parameters, routerCapabilities: rtpCapabilities, mapping: mapping)
+        let producerId = random.uuid()
+        try transport.addProducer(id: producerId, parameters: parameters)
+        let producer = Producer(
+            id: producerId, kind: options.kind, transportId: transport.id, broadcasterId: transport.broadcasterId,
+            rtpParameters: parameters, rtpMapping: mapping, consumableRtpParameters: consumable, paused: options.paused)
+        insert(producer)
+        return producer
+    }
+
+    func setPaused(_ paused: Bool, producer: Producer) {
+        guard producer.paused != paused else { return }
+        producer.paused = paused
+        emit(
+            paused
+                ? .producerPaused(producerId: producer.id, broadcasterId: producer.broadcasterId)
+                : .producerResumed(producerId: producer.id, broadcasterId: producer.broadcasterId))
+        for consumerId in producer.consumerIds {
+            guard let consumer = consumer(withId: consumerId) else { continue }
+            consumer.producerPaused = paused
+            emit(
+                paused
+                    ? .consumerProducerPaused(consumerId: consumer.id, broadcasterId: consumer.broadcasterId)
+                    : .consumerProducerResumed(consumerId: consumer.id, broadcasterId: consumer.broadcasterId))
+        }
+    }
+}

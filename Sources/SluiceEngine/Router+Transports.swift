@@ -1,0 +1,111 @@
+public import SluiceRTP
+internal import SluiceCrypto
+internal import Foundation
+
+extension Router {
+    func createPlainTransport(
+        broadcasterId: String, options: PlainTransportOptions, binding: TransportBinding
+    ) -> Transport {
+        var state = PlainTransportState(binding: binding, comedia: options.comedia, rtcpMux: options.rtcpMux)
+        if options.enableSrtp {
+            let key = random.bytes(options.srtpCryptoSuite.keyLength)
+            state.localSrtpParameters = SrtpParameters(
+                cryptoSuite: options.srtpCryptoSuite, keyBase64: Data(key).base64EncodedString())
+        }
+        let transport = Transport(
+            id: random.uuid(), broadcasterId: broadcasterId, variant: .plain(state), cname: random.token(length: 8))
+        insert(transport)
+        return transport
+    }
+
+    func createWebRtcTransport(
+        broadcasterId: String, options: WebRtcTransportOptions, binding: TransportBinding
+    ) -> Transport {
+        let ice = IceParameters(
+            usernameFragment: random.token(length: 32), password: random.token(length: 32), iceLite: true)
+        let candidate = IceCandidate(
+            foundation: "udpcandidate", priority: IceCandidate.priority(localPreference: 65535),
+            ip: binding.announcedIp, address: binding.announcedIp, protocol: .udp, port: binding.port,
+            type: "host", tcpType: nil)
+        let sctp = options.numSctpStreams.map {
+            SctpParameters(port: 5000, OS: $0.OS, MIS: $0.MIS, maxMessageSize: 262_144)
+        }
+        let state = WebRtcTransportState(
+            binding: binding, iceParameters: ice, iceCandidates: [candidate],
+            dtlsParameters: DtlsParameters(role: .auto, fingerprints: configuration.dtlsFingerprints),
+            sctpParameters: sctp)
+        let transport = Transport(
+            id: random.uuid(), broadcasterId: broadcasterId, variant: .webRtc(state), cname: random.token(length: 8))
+        insert(transport)
+        return transport
+    }
+
+    func connectPlainTransport(_ transport: Transport, options: PlainTransportConnectOptions) throws(EngineError) {
+        guard case .plain(var state) = transport.variant else {
+            throw .invalid("transport '\(transport.id)' is a webrtc transport: connect it with dtlsParameters")
+        }
+        guard !state.connectCalled else { throw .conflict("transport '\(transport.id)' is already connected") }
+        if state.comedia {
+            guard options.ip == nil, options.port == nil, options.rtcpPort == nil else {
+                throw .invalid("ip/port/rtcpPort: a comedia transport learns the remote address from the first packet")
+            }
+        } else {
+            guard let ip = options.ip else { throw .invalid("ip: required to connect a transport without comedia") }
+            guard IPAddressText.isValid(ip), !IPAddressText.isUnspecified(ip) else {
+                throw .invalid("ip: '\(ip)' is not a usable IPv4 or IPv6 address")
+            }
+            guard let port = options.port else { throw .invalid("port: required to connect a transport without comedia") }
+            guard (1...65535).contains(port) else { throw .invalid("port: \(port) is outside 1-65535") }
+            if let rtcpPort = options.rtcpPort {
+                guard (1...65535).contains(rtcpPort) else { throw .invalid("rtcpPort: \(rtcpPort) is outside 1-65535") }
+                guard !state.rtcpMux else { throw .invalid("rtcpPort: not allowed on a transport with rtcpMux") }
+            } else if !state.rtcpMux {
+                throw .invalid("rtcpPort: required on a transport without rtcpMux")
+            }
+            state.remoteIp = ip
+            state.remotePort = port
+            state.remoteRtcpPort = options.rtcpPort
+        }
+        if let srtp = options.srtpParameters {
+            guard let local = state.localSrtpParameters else {
+                throw .invalid("srtpParameters: SRTP was not enabled when the transport was created")
+            }
+            guard srtp.cryptoSuite == local.cryptoSuite else {
+                throw .invalid("srtpParameters.cryptoSuite: must be \(local.cryptoSuite.rawValue) as created")
+            }
+            guard let key = Data(base64Encoded: srtp.keyBase64), key.count == srtp.cryptoSuite.keyLength else {
+                throw .invalid(
+                    "srtpParameters.keyBase64: \(srtp.cryptoSuite.rawValue) needs \(srtp.cryptoSuite.keyLength) bytes of base64 key")
+            }
+            state.remoteSrtpParameters = srtp
+        } else if state.localSrtpParameters != nil {
+            throw .invalid("srtpParameters: required, the transport was created with enableSrtp")
+        }
+        state.connectCalled = true
+        transport.variant = .plain(state)
+    }
+
+    func connectWebRtcTransport(_ transport: Transport, dtlsParameters: DtlsParameters) throws(EngineError) {
+        guard case .webRtc(var state) = transport.variant else {
+            throw .invalid("transport '\(transport.id)' is a plain transport: connect it with ip/port")
+        }
+        guard state.remoteDtlsParameters == nil else {
+            throw .conflict("transport '\(transport.id)' is already connected")
+        }
+        guard !dtlsParameters.fingerprints.isEmpty else {
+            throw .invalid("dtlsParameters.fingerprints: at least one fingerprint is required")
+        }
+        var normalised: [DtlsFingerprintParameters] = []
+        for (index, fingerprint) in dtlsParameters.fingerprints.enumerated() {
+            switch DtlsFingerprint.parse(algorithm: fingerprint.algorithm, value: fingerprint.value) {
+            case .success(let parsed):
+                normalised.append(DtlsFingerprintParameters(algorithm: parsed.algorithm.rawValue, value: parsed.value))
+            case .failure(let error):
+                throw .invalid("dtlsParameters.fingerprints[\(index)]: \(error)")
+            }
+        }
+        state.remoteDtlsParameters = DtlsParameters(role: dtlsParameters.role ?? .auto, fingerprints: normalised)
+        state.dtlsState = .connecting
+        transport.variant = .webRtc(state)
+    }
+}
