@@ -7,6 +7,13 @@ public enum TransportCreated: Sendable, Hashable, Encodable {
     case plain(PlainTransportCreated)
     case webRtc(WebRtcTransportCreated)
 
+    public var id: String {
+        switch self {
+        case .plain(let plain): return plain.id
+        case .webRtc(let webRtc): return webRtc.id
+        }
+    }
+
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case .plain(let plain): try plain.encode(to: encoder)
