@@ -44,7 +44,7 @@ struct TransportBody: Decodable {
     func kind() throws -> Kind {
         switch type {
         case "plain":
-            guard sctpCapabilities == nil else { throw Problem.invalid("sctpCapabilities: only for webrtc transports") }
+            // sctpCapabilities mean nothing on plain transports; ignored as the reference server does.
             if srtpCryptoSuite != nil && enableSrtp != true {
                 throw Problem.invalid("srtpCryptoSuite: needs enableSrtp: true")
             }

@@ -8,10 +8,8 @@ extension SluiceRoutes {
     func createConsumer(_ request: Request, _ context: Context) async throws -> Response {
         var request = request
         let body = try await request.decodeJSON(ConsumeBody.self, limit: configuration.maxBodySize, optional: true)
+        // The v3 contract puts producerId in the query; it wins over one in the body.
         let queryProducerId = request.uri.queryParameters.get("producerId")
-        if let queryProducerId, let bodyProducerId = body?.producerId, queryProducerId != bodyProducerId {
-            throw Problem.invalid("producerId: the query and the body name different producers")
-        }
         guard let producerId = queryProducerId ?? body?.producerId, !producerId.isEmpty else {
             throw Problem.invalid("producerId: required as a query parameter (?producerId=) or in the body")
         }

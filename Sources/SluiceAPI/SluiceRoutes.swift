@@ -57,6 +57,13 @@ public struct SluiceRoutes: Sendable {
             (.delete, Self.consumer, deleteConsumer),
             (.post, Self.consumer + "/pause", pauseConsumer),
             (.post, Self.consumer + "/resume", resumeConsumer),
+            (.get, Self.room + "/events", roomEvents),
+            (.get, Self.broadcaster + "/sdp", broadcasterSdp),
+            (.get, Self.transport + "/stats", transportStats),
+            (.get, Self.producer + "/stats", producerStats),
+            (.get, Self.consumer + "/stats", consumerStats),
+            (.get, Self.consumer + "/sdp", consumerSdp),
+            (.post, Self.consumer + "/request-key-frame", requestKeyFrame),
         ]
     }
 

@@ -11,11 +11,14 @@ public final class Consumer {
     public let type: RtpStreamType
     public internal(set) var paused: Bool
     public internal(set) var producerPaused: Bool
+    let media: ConsumerMedia
 
     init(
         id: String, producer: Producer, transportId: String, broadcasterId: String, rtpParameters: RtpParameters,
-        paused: Bool
+        paused: Bool, random: inout EngineRandom
     ) {
+        self.media = ConsumerMedia(
+            parameters: rtpParameters, producerParameters: producer.rtpParameters, kind: producer.kind, random: &random)
         self.id = id
         self.producerId = producer.id
         self.kind = producer.kind

@@ -10,4 +10,8 @@ public enum EngineEvent: Sendable, Hashable {
     case consumerResumed(consumerId: String, broadcasterId: String)
     case consumerProducerPaused(consumerId: String, broadcasterId: String)
     case consumerProducerResumed(consumerId: String, broadcasterId: String)
+    /// A comedia transport learned where its peer sends from.
+    case transportTupleLearned(transportId: String, broadcasterId: String, rtcp: Bool, remote: String)
+    /// A producer's or consumer's score changed (`kind` is "producer" or "consumer").
+    case score(kind: String, id: String, broadcasterId: String, score: Int)
 }

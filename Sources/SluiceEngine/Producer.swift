@@ -13,12 +13,16 @@ public final class Producer {
     /// What consumers of this producer can receive.
     public let consumableRtpParameters: RtpParameters
     public internal(set) var paused: Bool
-    private(set) var consumerIds: [String] = []
+    /// Consumers in the order they were created; the packet path walks this list.
+    private(set) var consumers: [Consumer] = []
+    let media: ProducerMedia
+    var keyFrameRequestsSent = 0
 
     init(
         id: String, kind: MediaKind, transportId: String, broadcasterId: String, rtpParameters: RtpParameters,
-        rtpMapping: RtpMapping, consumableRtpParameters: RtpParameters, paused: Bool
+        rtpMapping: RtpMapping, consumableRtpParameters: RtpParameters, paused: Bool, routerCapabilities: RtpCapabilities
     ) {
+        self.media = ProducerMedia(parameters: rtpParameters, mapping: rtpMapping, routerCapabilities: routerCapabilities)
         self.id = id
         self.kind = kind
         self.transportId = transportId
@@ -30,8 +34,8 @@ public final class Producer {
         self.paused = paused
     }
 
-    func addConsumer(id consumerId: String) { consumerIds.append(consumerId) }
-    func removeConsumer(id consumerId: String) { consumerIds.removeAll { $0 == consumerId } }
+    func addConsumer(_ consumer: Consumer) { consumers.append(consumer) }
+    func removeConsumer(_ consumer: Consumer) { consumers.removeAll { $0 === consumer } }
 }
 
 /// Body of `POST …/transports/:transportId/producers`.

@@ -33,10 +33,14 @@ extension Router {
         parameters.mid = transport.allocateConsumerMid()
         let consumer = Consumer(
             id: random.uuid(), producer: producer, transportId: transport.id, broadcasterId: transport.broadcasterId,
-            rtpParameters: parameters, paused: options.paused)
+            rtpParameters: parameters, paused: options.paused, random: &random)
         insert(consumer)
         transport.addConsumer(id: consumer.id)
-        producer.addConsumer(id: consumer.id)
+        for encoding in parameters.encodings {
+            if let ssrc = encoding.ssrc { transport.media.consumersBySsrc[ssrc] = consumer }
+            if let ssrc = encoding.rtx?.ssrc { transport.media.consumersBySsrc[ssrc] = consumer }
+        }
+        producer.addConsumer(consumer)
         return consumer
     }
 
@@ -45,6 +49,7 @@ extension Router {
     func setPaused(_ paused: Bool, consumer: Consumer) {
         guard consumer.paused != paused else { return }
         consumer.paused = paused
+        if !paused { consumer.media.syncRequired = true }
         emit(
             paused
                 ? .consumerPaused(consumerId: consumer.id, broadcasterId: consumer.broadcasterId)

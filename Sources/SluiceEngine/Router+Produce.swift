@@ -22,7 +22,8 @@ extension Router {
         try transport.addProducer(id: producerId, parameters: parameters)
         let producer = Producer(
             id: producerId, kind: options.kind, transportId: transport.id, broadcasterId: transport.broadcasterId,
-            rtpParameters: parameters, rtpMapping: mapping, consumableRtpParameters: consumable, paused: options.paused)
+            rtpParameters: parameters, rtpMapping: mapping, consumableRtpParameters: consumable, paused: options.paused,
+            routerCapabilities: rtpCapabilities)
         insert(producer)
         return producer
     }
@@ -34,9 +35,9 @@ extension Router {
             paused
                 ? .producerPaused(producerId: producer.id, broadcasterId: producer.broadcasterId)
                 : .producerResumed(producerId: producer.id, broadcasterId: producer.broadcasterId))
-        for consumerId in producer.consumerIds {
-            guard let consumer = consumer(withId: consumerId) else { continue }
+        for consumer in producer.consumers {
             consumer.producerPaused = paused
+            if !paused { consumer.media.syncRequired = true }
             emit(
                 paused
                     ? .consumerProducerPaused(consumerId: consumer.id, broadcasterId: consumer.broadcasterId)

@@ -1,6 +1,7 @@
 public import SluiceRTP
 internal import SluiceCrypto
 internal import Foundation
+internal import NIOCore
 
 extension Router {
     func createPlainTransport(
@@ -13,7 +14,7 @@ extension Router {
                 cryptoSuite: options.srtpCryptoSuite, keyBase64: Data(key).base64EncodedString())
         }
         let transport = Transport(
-            id: random.uuid(), broadcasterId: broadcasterId, variant: .plain(state), cname: random.token(length: 8))
+            id: random.uuid(), broadcasterId: broadcasterId, variant: .plain(state), cname: random.token(length: 8), rtcpSsrc: random.ssrc())
         insert(transport)
         return transport
     }
@@ -35,7 +36,7 @@ extension Router {
             dtlsParameters: DtlsParameters(role: .auto, fingerprints: configuration.dtlsFingerprints),
             sctpParameters: sctp)
         let transport = Transport(
-            id: random.uuid(), broadcasterId: broadcasterId, variant: .webRtc(state), cname: random.token(length: 8))
+            id: random.uuid(), broadcasterId: broadcasterId, variant: .webRtc(state), cname: random.token(length: 8), rtcpSsrc: random.ssrc())
         insert(transport)
         return transport
     }
@@ -62,9 +63,18 @@ extension Router {
             } else if !state.rtcpMux {
                 throw .invalid("rtcpPort: required on a transport without rtcpMux")
             }
+            guard let rtpRemote = try? SocketAddress(ipAddress: ip, port: port) else {
+                throw .invalid("ip: '\(ip)' is not a usable IPv4 or IPv6 address")
+            }
+            var rtcpRemote: SocketAddress?
+            if let rtcpPort = options.rtcpPort {
+                rtcpRemote = try? SocketAddress(ipAddress: ip, port: rtcpPort)
+            }
             state.remoteIp = ip
             state.remotePort = port
             state.remoteRtcpPort = options.rtcpPort
+            transport.media.rtpRemote = rtpRemote
+            transport.media.rtcpRemote = state.rtcpMux ? rtpRemote : rtcpRemote
         }
         if let srtp = options.srtpParameters {
             guard let local = state.localSrtpParameters else {
@@ -76,6 +86,11 @@ extension Router {
             guard let key = Data(base64Encoded: srtp.keyBase64), key.count == srtp.cryptoSuite.keyLength else {
                 throw .invalid(
                     "srtpParameters.keyBase64: \(srtp.cryptoSuite.rawValue) needs \(srtp.cryptoSuite.keyLength) bytes of base64 key")
+            }
+            do {
+                transport.media.srtp = try SrtpContext(local: local, remote: srtp)
+            } catch {
+                throw .invalid("srtpParameters: \(error)")
             }
             state.remoteSrtpParameters = srtp
         } else if state.localSrtpParameters != nil {

@@ -5,10 +5,13 @@ public struct RouterConfiguration: Sendable {
     public var rtpCapabilities: RtpCapabilities
     /// Fingerprints of the process's DTLS certificate, sha-1 … sha-512.
     public var dtlsFingerprints: [DtlsFingerprintParameters]
+    /// Converts the worker's monotonic time to NTP for sender reports.
+    public var ntpClock: NtpClock
 
-    public init(rtpCapabilities: RtpCapabilities, dtlsFingerprints: [DtlsFingerprintParameters]) {
+    public init(rtpCapabilities: RtpCapabilities, dtlsFingerprints: [DtlsFingerprintParameters], ntpClock: NtpClock = NtpClock(offset: 0)) {
         self.rtpCapabilities = rtpCapabilities
         self.dtlsFingerprints = dtlsFingerprints
+        self.ntpClock = ntpClock
     }
 }
 
@@ -23,6 +26,9 @@ public final class Router {
     private(set) var producers: [String: Producer] = [:]
     private(set) var consumers: [String: Consumer] = [:]
     private var events: [EngineEvent] = []
+    /// Datagrams to send, filled by ``receive(_:on:socket:from:now:)`` and timers.
+    var outbox: [OutgoingDatagram] = []
+    var ntpClock: NtpClock { configuration.ntpClock }
 
     public init(configuration: RouterConfiguration, random: EngineRandom = EngineRandom()) {
         self.configuration = configuration
@@ -66,6 +72,9 @@ public final class Router {
 
     func producer(withId producerId: String) -> Producer? { producers[producerId] }
 
+    /// A transport by id, for the network layer to wire sockets to.
+    public func transport(withId transportId: String) -> Transport? { transports[transportId] }
+
     func allProducers() -> [Producer] { Array(producers.values) }
 
     // MARK: Storage
@@ -90,7 +99,7 @@ public final class Router {
     }
 
     func closeProducer(_ producer: Producer) {
-        for consumerId in producer.consumerIds {
+        for consumerId in producer.consumers.map(\.id) {
             if let consumer = consumers[consumerId] { closeConsumer(consumer) }
         }
         transports[producer.transportId]?.removeProducer(id: producer.id)
@@ -99,8 +108,11 @@ public final class Router {
     }
 
     func closeConsumer(_ consumer: Consumer) {
-        producers[consumer.producerId]?.removeConsumer(id: consumer.id)
-        transports[consumer.transportId]?.removeConsumer(id: consumer.id)
+        producers[consumer.producerId]?.removeConsumer(consumer)
+        if let transport = transports[consumer.transportId] {
+            transport.removeConsumer(id: consumer.id)
+            transport.media.consumersBySsrc = transport.media.consumersBySsrc.filter { $0.value !== consumer }
+        }
         consumers[consumer.id] = nil
         emit(.consumerClosed(consumerId: consumer.id, broadcasterId: consumer.broadcasterId))
     }

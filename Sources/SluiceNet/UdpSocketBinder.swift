@@ -1,6 +1,7 @@
 public import NIOCore
 internal import NIOPosix
 internal import Logging
+internal import SluiceEngine
 
 /// A bound UDP socket of a transport.
 public struct BoundSocket: Sendable {
@@ -14,6 +15,7 @@ struct UdpSocketBinder: Sendable {
     let listenIp: String
     /// Give up after this many ports that were free for us but taken by another process.
     let maxAttempts = 128
+    static let vectorReadCount = 32
 
     func bind(on worker: Worker) async throws -> BoundSocket {
         var lastError: (any Error)?
@@ -22,6 +24,12 @@ struct UdpSocketBinder: Sendable {
             let state = worker.state
             let bootstrap = DatagramBootstrap(group: worker.eventLoop)
                 .channelOption(.socketOption(.so_reuseaddr), value: 0)
+                // Vector reads split one receive buffer between the messages: size it for
+                // 32 full-MTU datagrams, or packets get truncated.
+                .channelOption(.datagramVectorReadMessageCount, value: Self.vectorReadCount)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.vectorReadCount * 2048))
+                .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+                .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(TransportDatagramHandler(state: state))
@@ -41,7 +49,7 @@ struct UdpSocketBinder: Sendable {
     }
 }
 
-/// Receives datagrams on a transport socket and hands them to the worker.
+/// Receives datagrams on a transport socket and hands them to the worker's engine.
 final class TransportDatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     private let state: NIOLoopBound<WorkerState>
@@ -51,8 +59,13 @@ final class TransportDatagramHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        // Media forwarding is not wired yet: count what arrives so it is visible, drop it.
-        state.value.noteDatagram()
+        let envelope = unwrapInboundIn(data)
+        state.value.received(envelope, on: context.channel, now: MediaTime(nanoseconds: NIODeadline.now().uptimeNanoseconds))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // One flush per read burst: writes of the whole batch leave together.
+        state.value.flush()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

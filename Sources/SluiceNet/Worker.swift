@@ -16,9 +16,11 @@ public final class Worker: Sendable {
         self.state = state
     }
 
-    static func make(index: Int, eventLoop: any EventLoop, configuration: RouterConfiguration) async throws -> Worker {
+    static func make(
+        index: Int, eventLoop: any EventLoop, configuration: RouterConfiguration, events: RoomEventHub
+    ) async throws -> Worker {
         let state = try await eventLoop.submit {
-            NIOLoopBound(WorkerState(index: index, configuration: configuration), eventLoop: eventLoop)
+            NIOLoopBound(WorkerState(index: index, configuration: configuration, events: events), eventLoop: eventLoop)
         }.get()
         return Worker(index: index, eventLoop: eventLoop, state: state)
     }
@@ -33,8 +35,20 @@ public final class Worker: Sendable {
     }
 }
 
+extension Worker {
+    /// Drives the engines' timers at the interval they ask for.
+    func startTimer() {
+        let state = self.state
+        eventLoop.scheduleRepeatedTask(
+            initialDelay: .milliseconds(Int64(Router.timerInterval)), delay: .milliseconds(Int64(Router.timerInterval))
+        ) { _ in
+            state.value.tick(now: MediaTime(nanoseconds: NIODeadline.now().uptimeNanoseconds))
+        }
+    }
+}
+
 extension WorkerState {
     func applyPendingEvents() {
-        for room in rooms.values { apply(room.drainEvents()) }
+        for room in rooms.values { apply(room.drainEvents(), roomId: room.id) }
     }
 }

@@ -23,6 +23,8 @@ public final class WorkerPool: Sendable {
     public let workers: [Worker]
     public let configuration: NetConfiguration
     public let routerConfiguration: RouterConfiguration
+    /// Room notifications for `GET /rooms/:roomId/events`.
+    public let events: RoomEventHub
     private let group: MultiThreadedEventLoopGroup
     private let binder: UdpSocketBinder
     /// Room id → worker index.
@@ -30,8 +32,9 @@ public final class WorkerPool: Sendable {
 
     private init(
         workers: [Worker], group: MultiThreadedEventLoopGroup, configuration: NetConfiguration,
-        routerConfiguration: RouterConfiguration
+        routerConfiguration: RouterConfiguration, events: RoomEventHub
     ) {
+        self.events = events
         self.workers = workers
         self.group = group
         self.configuration = configuration
@@ -42,11 +45,18 @@ public final class WorkerPool: Sendable {
     public static func start(configuration: NetConfiguration, routerConfiguration: RouterConfiguration) async throws -> WorkerPool {
         let count = max(1, configuration.workers)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: count)
+        var routerConfiguration = routerConfiguration
+        routerConfiguration.ntpClock = NtpClock.systemClock()
+        let events = RoomEventHub()
         var workers: [Worker] = []
         for (index, loop) in group.makeIterator().enumerated() {
-            workers.append(try await Worker.make(index: index, eventLoop: loop, configuration: routerConfiguration))
+            let worker = try await Worker.make(index: index, eventLoop: loop, configuration: routerConfiguration, events: events)
+            worker.startTimer()
+            workers.append(worker)
         }
-        return WorkerPool(workers: workers, group: group, configuration: configuration, routerConfiguration: routerConfiguration)
+        return WorkerPool(
+            workers: workers, group: group, configuration: configuration, routerConfiguration: routerConfiguration,
+            events: events)
     }
 
     /// The worker of a room, placing a new room on the worker with the fewest rooms.
@@ -107,8 +117,9 @@ public final class WorkerPool: Sendable {
                 rtcpPort: sockets.count > 1 ? sockets[1].port : nil)
             let channels = sockets.map(\.channel)
             return try await worker.run { state in
-                let created = try make(try state.room(roomId), binding)
-                state.attach(channels, toTransport: created.id)
+                let room = try state.room(roomId)
+                let created = try make(room, binding)
+                state.attach(channels, toTransport: created.id, in: room)
                 return created
             }
         } catch {

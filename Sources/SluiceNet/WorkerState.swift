@@ -5,13 +5,35 @@ internal import NIOCore
 public final class WorkerState {
     public let index: Int
     let configuration: RouterConfiguration
+    let events: RoomEventHub
     private(set) var rooms: [String: Room] = [:]
-    /// Sockets of each transport, closed when the engine reports the transport closed.
-    private var sockets: [String: [any Channel]] = [:]
-    /// Datagrams that arrived on transport sockets (media forwarding is not wired yet).
-    public private(set) var datagramsReceived = 0
 
-    init(index: Int, configuration: RouterConfiguration) {
+    /// Where a socket's datagrams go.
+    struct Sink {
+        unowned let room: Room
+        unowned let transport: Transport
+        let socket: TransportSocket
+    }
+
+    struct TransportSockets {
+        var transportId: String
+        var rtp: any Channel
+        var rtcp: (any Channel)?
+    }
+
+    /// Socket → the transport it belongs to.
+    private var sinks: [ObjectIdentifier: Sink] = [:]
+    /// Transport → its sockets.
+    private var sockets: [ObjectIdentifier: TransportSockets] = [:]
+    /// Transport id → transport object, to find sockets when the engine reports a close.
+    private var transportsById: [String: ObjectIdentifier] = [:]
+    /// Channels written to since the last flush.
+    private var pendingFlush: [any Channel] = []
+    /// Datagrams that arrived on a socket with no transport (closing races), dropped.
+    public private(set) var datagramsWithoutTransport = 0
+
+    init(index: Int, configuration: RouterConfiguration, events: RoomEventHub) {
+        self.events = events
         self.index = index
         self.configuration = configuration
     }
@@ -34,24 +56,75 @@ public final class WorkerState {
     func closeRoom(_ roomId: String) {
         guard let room = rooms.removeValue(forKey: roomId) else { return }
         room.close()
-        apply(room.drainEvents())
+        apply(room.drainEvents(), roomId: roomId)
+        events.finish(roomId: roomId)
     }
 
     func closeAllRooms() {
         for roomId in Array(rooms.keys) { closeRoom(roomId) }
     }
 
-    func attach(_ channels: [any Channel], toTransport transportId: String) {
-        sockets[transportId] = channels
+    /// Connects a created transport to its sockets.
+    func attach(_ channels: [any Channel], toTransport transportId: String, in room: Room) {
+        guard let transport = room.router.transport(withId: transportId), let rtp = channels.first else {
+            for channel in channels { channel.close(promise: nil) }
+            return
+        }
+        let key = ObjectIdentifier(transport)
+        sockets[key] = TransportSockets(transportId: transportId, rtp: rtp, rtcp: channels.count > 1 ? channels[1] : nil)
+        transportsById[transportId] = key
+        sinks[ObjectIdentifier(rtp)] = Sink(room: room, transport: transport, socket: .rtp)
+        if channels.count > 1 { sinks[ObjectIdentifier(channels[1])] = Sink(room: room, transport: transport, socket: .rtcp) }
     }
 
-    func noteDatagram() { datagramsReceived += 1 }
+    // MARK: Packet path
+
+    func received(_ envelope: AddressedEnvelope<ByteBuffer>, on channel: any Channel, now: MediaTime) {
+        guard let sink = sinks[ObjectIdentifier(channel)] else {
+            datagramsWithoutTransport += 1
+            return
+        }
+        sink.room.router.receive(envelope.data, on: sink.transport, socket: sink.socket, from: envelope.remoteAddress, now: now)
+        send(sink.room)
+    }
+
+    /// Runs the engines' timers: RTCP, NACK, key-frame retries.
+    func tick(now: MediaTime) {
+        for room in rooms.values {
+            room.router.handleTimeout(now: now)
+            send(room)
+            apply(room.drainEvents(), roomId: room.id)
+        }
+        flush()
+    }
+
+    private func send(_ room: Room) {
+        room.router.drainOutbox { datagram in
+            guard let transportSockets = sockets[ObjectIdentifier(datagram.transport)] else { return }
+            let channel = datagram.socket == .rtcp ? (transportSockets.rtcp ?? transportSockets.rtp) : transportSockets.rtp
+            channel.write(AddressedEnvelope(remoteAddress: datagram.destination, data: datagram.data), promise: nil)
+            if !pendingFlush.contains(where: { $0 === channel }) { pendingFlush.append(channel) }
+        }
+    }
+
+    /// Flushes every channel written to: one batched send per socket per read burst.
+    func flush() {
+        guard !pendingFlush.isEmpty else { return }
+        for channel in pendingFlush { channel.flush() }
+        pendingFlush.removeAll(keepingCapacity: true)
+    }
 
     /// Acts on what the engine reported after a request: closes sockets of closed transports.
-    func apply(_ events: [EngineEvent]) {
+    func apply(_ events: [EngineEvent], roomId: String) {
+        self.events.publish(roomId: roomId, events)
         for event in events {
-            if case .transportClosed(let transportId, _) = event, let channels = sockets.removeValue(forKey: transportId) {
-                for channel in channels { channel.close(promise: nil) }
+            guard case .transportClosed(let transportId, _) = event, let key = transportsById.removeValue(forKey: transportId),
+                let transportSockets = sockets.removeValue(forKey: key)
+            else { continue }
+            for channel in [transportSockets.rtp] + (transportSockets.rtcp.map { [$0] } ?? []) {
+                sinks[ObjectIdentifier(channel)] = nil
+                pendingFlush.removeAll { $0 === channel }
+                channel.close(promise: nil)
             }
         }
     }

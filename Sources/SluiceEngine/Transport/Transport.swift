@@ -12,6 +12,7 @@ public final class Transport {
     public let id: String
     public let broadcasterId: String
     public internal(set) var variant: Variant
+    let media: TransportMedia
     /// CNAME given to producers whose parameters carry none.
     let cnameForProducers: String
     private(set) var producerIds: [String] = []
@@ -22,7 +23,8 @@ public final class Transport {
     private var midTable: [String: String] = [:]
     private var ridTable: [String: String] = [:]
 
-    init(id: String, broadcasterId: String, variant: Variant, cname: String) {
+    init(id: String, broadcasterId: String, variant: Variant, cname: String, rtcpSsrc: UInt32) {
+        self.media = TransportMedia(rtcpSsrc: rtcpSsrc)
         self.id = id
         self.broadcasterId = broadcasterId
         self.variant = variant
@@ -57,6 +59,12 @@ public final class Transport {
         if parameters.mid == nil { for rid in rids { ridTable[rid] = producerId } }
         producerIds.append(producerId)
     }
+
+    /// The producer id for an SSRC, MID or RID seen on this transport.
+    func producerId(ssrc: UInt32) -> String? { ssrcTable[ssrc] }
+    func producerId(mid: String) -> String? { midTable[mid] }
+    func producerId(rid: String) -> String? { ridTable[rid] }
+    func learn(ssrc: UInt32, producerId: String) { ssrcTable[ssrc] = producerId }
 
     func removeProducer(id producerId: String) {
         producerIds.removeAll { $0 == producerId }

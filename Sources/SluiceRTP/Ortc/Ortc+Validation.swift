@@ -3,11 +3,9 @@ extension Ortc {
     static let validHeaderExtensionIds = 1...255
 
     static func validateCapabilityCodec(_ codec: RtpCodecCapability, field: String) throws(OrtcError) {
-        guard let kind = MediaKind(mimeType: codec.mimeType) else {
+        // As in the reference engine, the mime type decides the kind; a disagreeing `kind` is ignored.
+        guard MediaKind(mimeType: codec.mimeType) != nil else {
             throw .invalid("\(field).mimeType: '\(codec.mimeType)' must look like audio/NAME or video/NAME")
-        }
-        guard kind == codec.kind else {
-            throw .invalid("\(field).kind: '\(codec.kind.rawValue)' does not match mimeType '\(codec.mimeType)'")
         }
         if let payloadType = codec.preferredPayloadType, !validPayloadTypes.contains(payloadType) {
             throw .invalid("\(field).preferredPayloadType: \(payloadType) is outside 0-127")

@@ -1,0 +1,76 @@
+internal import SluiceRTP
+public import NIOCore
+
+/// The packet-path state of a consumer: sequence rewriting, key-frame gating, the send stream.
+final class ConsumerMedia {
+    private(set) var sequence: SeqManager
+    let stream: RtpStreamSend
+    /// Set by pause/resume, connection and start: the next packet restarts the numbering.
+    var syncRequired = true
+    /// The codec lets us find key frames, so a resync waits for one.
+    let keyFrameRequired: Bool
+    private(set) var waitingForKeyFrame = false
+    private var allowedExtensionIds = [Bool](repeating: false, count: 256)
+    private let hasExtensions: Bool
+    let nackEnabled: Bool
+    private(set) var packetsDroppedWaitingForKeyFrame = 0
+
+    init(parameters: RtpParameters, producerParameters: RtpParameters, kind: MediaKind, random: inout EngineRandom) {
+        let media = parameters.codecs.first { !$0.isRtx }
+        let encoding = parameters.encodings.first
+        let rtx = parameters.codecs.first { $0.isRtx && $0.parameters["apt"]?.intValue == media?.payloadType }
+        let feedback = media?.rtcpFeedback ?? []
+        nackEnabled = feedback.contains { $0.type == "nack" && $0.parameter.isEmpty }
+        sequence = SeqManager(initialOutput: UInt16(random.int(in: 1000...32767)))
+        stream = RtpStreamSend(
+            ssrc: encoding?.ssrc ?? 0, clockRate: media?.clockRate ?? 90000, rtxSsrc: encoding?.rtx?.ssrc,
+            rtxPayloadType: rtx.map { UInt8(truncatingIfNeeded: $0.payloadType) }, nackEnabled: nackEnabled,
+            isVideo: kind == .video, initialRtxSequence: UInt16(random.int(in: 1000...32767)))
+        keyFrameRequired = producerParameters.codecs.contains {
+            !$0.isRtx && KeyFrameDetector.supportsKeyFrameDetection(mimeType: $0.mimeType)
+        }
+        for ext in parameters.headerExtensions where (1...255).contains(ext.id) {
+            allowedExtensionIds[ext.id] = true
+        }
+        hasExtensions = !parameters.headerExtensions.isEmpty
+    }
+
+    enum SendDecision {
+        case send(ByteBuffer)
+        /// Dropped while waiting for a key frame; the caller asks the producer for one.
+        case needKeyFrame
+        case drop
+    }
+
+    /// Builds this consumer's copy of a router packet: own SSRC and sequence number, only the
+    /// header extensions it negotiated.
+    func prepare(_ packet: RtpPacket, isKeyFrame: Bool, now: MediaTime) -> SendDecision {
+        if syncRequired {
+            if keyFrameRequired && !isKeyFrame {
+                packetsDroppedWaitingForKeyFrame += 1
+                let first = !waitingForKeyFrame
+                waitingForKeyFrame = true
+                return first ? .needKeyFrame : .drop
+            }
+            sequence.sync(packet.sequenceNumber &- 1)
+            syncRequired = false
+            waitingForKeyFrame = false
+        }
+        if packet.isPaddingOnly {
+            sequence.drop(packet.sequenceNumber)
+            return .drop
+        }
+        guard let outputSequence = sequence.input(packet.sequenceNumber) else { return .drop }
+        var copy = packet
+        copy.ssrc = stream.ssrc
+        copy.sequenceNumber = outputSequence
+        if hasExtensions {
+            let allowed = allowedExtensionIds
+            if copy.extensionProfile != nil { copy.remapExtensionIds { allowed[Int($0)] ? $0 : nil } }
+        } else if copy.extensionProfile != nil {
+            copy.removeAllExtensions()
+        }
+        stream.sent(copy.buffer, sequenceNumber: outputSequence, timestamp: copy.timestamp, now: now)
+        return .send(copy.buffer)
+    }
+}

@@ -1,0 +1,53 @@
+public import NIOCore
+
+/// Which socket of a transport a datagram came in on or goes out of. With rtcp-mux (and on
+/// WebRTC transports) everything uses `.rtp`.
+public enum TransportSocket: Sendable, Hashable {
+    case rtp, rtcp
+}
+
+/// A datagram the engine wants sent; the network layer owns the sockets.
+public struct OutgoingDatagram {
+    public let transport: Transport
+    public let socket: TransportSocket
+    public let destination: SocketAddress
+    public let data: ByteBuffer
+}
+
+/// Why incoming datagrams were dropped, per transport, for stats.
+public struct TransportDropCounters: Sendable, Hashable, Codable {
+    public var notRtpOrRtcp = 0
+    public var malformedRtp = 0
+    public var malformedRtcp = 0
+    public var unknownSsrc = 0
+    public var wrongSource = 0
+    public var notConnected = 0
+    public var srtpFailure = 0
+    public var unknownPayloadType = 0
+    public var waitingForKeyFrame = 0
+}
+
+/// Packet-path state of a transport: remote tuples, RTCP timing, counters.
+final class TransportMedia {
+    var rtpRemote: SocketAddress?
+    var rtcpRemote: SocketAddress?
+    /// SSRC we use as the sender of RTCP feedback (RR, NACK, PLI) on this transport.
+    let rtcpSsrc: UInt32
+    var nextRtcpAt: MediaTime?
+    var drops = TransportDropCounters()
+    var rtpPacketsReceived = 0
+    var rtcpPacketsReceived = 0
+    var bytesReceived = 0
+    var rtpPacketsSent = 0
+    var rtcpPacketsSent = 0
+    var bytesSent = 0
+    /// Consumers on this transport by their SSRC (and RTX SSRC), for incoming RTCP.
+    var consumersBySsrc: [UInt32: Consumer] = [:]
+    var srtp: SrtpContext?
+    /// Receiver reference times (XR RRT) from the remote, for DLRR in our reports.
+    var lastReceiverReferenceTime: (ntpCompact: UInt32, at: MediaTime)?
+
+    init(rtcpSsrc: UInt32) {
+        self.rtcpSsrc = rtcpSsrc
+    }
+}

@@ -1,0 +1,186 @@
+public import NIOCore
+internal import SluiceRTP
+
+extension Router {
+    /// Takes one datagram that arrived on a transport socket.
+    ///
+    /// Anything malformed or unexpected is counted on the transport and dropped; what should be
+    /// sent in response accumulates in the outbox (``drainOutbox(_:)``).
+    public func receive(_ datagram: ByteBuffer, on transport: Transport, socket: TransportSocket, from source: SocketAddress, now: MediaTime) {
+        let media = transport.media
+        media.bytesReceived += datagram.readableBytes
+        var data = datagram
+        switch PacketClass.classify(data) {
+        case .rtp:
+            if let srtp = media.srtp {
+                guard srtp.unprotectRtp(&data) else {
+                    media.drops.srtpFailure += 1
+                    return
+                }
+            }
+            receiveRtp(data, on: transport, socket: socket, from: source, now: now)
+        case .rtcp:
+            if let srtp = media.srtp {
+                guard srtp.unprotectRtcp(&data) else {
+                    media.drops.srtpFailure += 1
+                    return
+                }
+            }
+            receiveRtcp(data, on: transport, socket: socket, from: source, now: now)
+        case .stun, .dtls, .unknown:
+            media.drops.notRtpOrRtcp += 1
+        }
+    }
+
+    private func receiveRtp(_ data: ByteBuffer, on transport: Transport, socket: TransportSocket, from source: SocketAddress, now: MediaTime) {
+        let media = transport.media
+        var packet: RtpPacket
+        do {
+            packet = try RtpPacket(parsing: data)
+        } catch {
+            media.drops.malformedRtp += 1
+            return
+        }
+        guard let producer = producer(for: &packet, on: transport) else {
+            media.drops.unknownSsrc += 1
+            return
+        }
+        guard acceptSource(source, on: transport, socket: socket, isRtcp: false) else { return }
+        media.rtpPacketsReceived += 1
+        guard let (stream, isKeyFrame) = producer.media.ingest(&packet, now: now) else {
+            media.drops.unknownPayloadType += 1
+            return
+        }
+        _ = stream
+        guard !producer.paused else { return }
+        for consumer in producer.consumers {
+            forward(packet, isKeyFrame: isKeyFrame, to: consumer, from: producer, now: now)
+        }
+    }
+
+    func forward(_ packet: RtpPacket, isKeyFrame: Bool, to consumer: Consumer, from producer: Producer, now: MediaTime) {
+        guard !consumer.paused, !consumer.producerPaused, let transport = transports[consumer.transportId],
+            transport.media.rtpRemote != nil
+        else { return }
+        switch consumer.media.prepare(packet, isKeyFrame: isKeyFrame, now: now) {
+        case .send(let buffer):
+            sendRtp(buffer, on: transport)
+        case .needKeyFrame:
+            requestKeyFrame(producer: producer, now: now)
+        case .drop:
+            break
+        }
+    }
+
+    /// Finds the producer of an incoming packet by SSRC, then MID, then RID, learning new SSRCs.
+    private func producer(for packet: inout RtpPacket, on transport: Transport) -> Producer? {
+        if let id = transport.producerId(ssrc: packet.ssrc), let producer = producer(withId: id) {
+            return producer
+        }
+        for id in transport.producerIds {
+            guard let producer = producer(withId: id) else { continue }
+            let media = producer.media
+            var matched = false
+            if let midId = media.midExtensionId, let value = packet.extensionValue(id: midId),
+                let mid = String(validating: Array(value), as: UTF8.self), mid == producer.rtpParameters.mid
+            {
+                matched = true
+            }
+            var rid: String?
+            var isRepair = false
+            if let ridId = media.ridExtensionId, let value = packet.extensionValue(id: ridId) {
+                rid = String(validating: Array(value), as: UTF8.self)
+            } else if let rridId = media.repairedRidExtensionId, let value = packet.extensionValue(id: rridId) {
+                rid = String(validating: Array(value), as: UTF8.self)
+                isRepair = true
+            }
+            if !matched, let rid, producer.rtpParameters.encodings.contains(where: { $0.rid == rid }) {
+                matched = producer.rtpParameters.mid == nil
+            }
+            guard matched, media.learn(ssrc: packet.ssrc, rid: rid, isRepair: isRepair) else { continue }
+            transport.learn(ssrc: packet.ssrc, producerId: producer.id)
+            return producer
+        }
+        return nil
+    }
+
+    /// Comedia latches the first valid source; afterwards (and on connected transports) only
+    /// that source is accepted.
+    func acceptSource(_ source: SocketAddress, on transport: Transport, socket: TransportSocket, isRtcp: Bool) -> Bool {
+        let media = transport.media
+        switch transport.variant {
+        case .plain(let plain):
+            let rtcpOnRtpSocket = plain.rtcpMux || socket == .rtp
+            if isRtcp && !rtcpOnRtpSocket {
+                if let remote = media.rtcpRemote {
+                    guard remote == source else {
+                        media.drops.wrongSource += 1
+                        return false
+                    }
+                } else if plain.comedia {
+                    media.rtcpRemote = source
+                    emit(.transportTupleLearned(transportId: transport.id, broadcasterId: transport.broadcasterId, rtcp: true, remote: source.endpointText))
+                } else {
+                    media.drops.notConnected += 1
+                    return false
+                }
+                return true
+            }
+            if let remote = media.rtpRemote {
+                guard remote == source else {
+                    media.drops.wrongSource += 1
+                    return false
+                }
+            } else if plain.comedia {
+                media.rtpRemote = source
+                if plain.rtcpMux { media.rtcpRemote = source }
+                emit(.transportTupleLearned(transportId: transport.id, broadcasterId: transport.broadcasterId, rtcp: false, remote: source.endpointText))
+            } else {
+                media.drops.notConnected += 1
+                return false
+            }
+            return true
+        case .webRtc:
+            // ICE decides the tuple for WebRTC transports; not wired yet.
+            media.drops.notConnected += 1
+            return false
+        }
+    }
+
+    func sendRtp(_ buffer: ByteBuffer, on transport: Transport) {
+        let media = transport.media
+        guard let destination = media.rtpRemote else { return }
+        var data = buffer
+        if let srtp = media.srtp, !srtp.protectRtp(&data) { return }
+        media.rtpPacketsSent += 1
+        media.bytesSent += data.readableBytes
+        outbox.append(OutgoingDatagram(transport: transport, socket: .rtp, destination: destination, data: data))
+    }
+
+    func sendRtcp(_ buffer: ByteBuffer, on transport: Transport) {
+        let media = transport.media
+        guard let destination = media.rtcpRemote ?? (transport.usesRtcpMux ? media.rtpRemote : nil) else { return }
+        var data = buffer
+        if let srtp = media.srtp, !srtp.protectRtcp(&data) { return }
+        media.rtcpPacketsSent += 1
+        media.bytesSent += data.readableBytes
+        let socket: TransportSocket = transport.usesRtcpMux ? .rtp : .rtcp
+        outbox.append(OutgoingDatagram(transport: transport, socket: socket, destination: destination, data: data))
+    }
+
+    /// Hands every pending datagram to `body` and empties the outbox.
+    public func drainOutbox(_ body: (OutgoingDatagram) -> Void) {
+        guard !outbox.isEmpty else { return }
+        for datagram in outbox { body(datagram) }
+        outbox.removeAll(keepingCapacity: true)
+    }
+}
+
+extension Transport {
+    var usesRtcpMux: Bool {
+        switch variant {
+        case .plain(let plain): return plain.rtcpMux
+        case .webRtc: return true
+        }
+    }
+}
