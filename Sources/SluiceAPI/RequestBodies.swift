@@ -45,17 +45,13 @@ struct TransportBody: Decodable {
         switch type {
         case "plain":
             // sctpCapabilities mean nothing on plain transports; ignored as the reference server does.
-            if srtpCryptoSuite != nil && enableSrtp != true {
-                throw Problem.invalid("srtpCryptoSuite: needs enableSrtp: true")
-            }
+            // srtpCryptoSuite only matters with enableSrtp: true (as in the reference engine).
             return .plain(
                 PlainTransportOptions(
                     comedia: comedia ?? true, rtcpMux: rtcpMux ?? false, enableSrtp: enableSrtp ?? false,
                     srtpCryptoSuite: srtpCryptoSuite ?? .aesCm128HmacSha1_80))
         case "webrtc":
-            guard comedia == nil, enableSrtp == nil, srtpCryptoSuite == nil else {
-                throw Problem.invalid("comedia/enableSrtp/srtpCryptoSuite: only for plain transports")
-            }
+            // Plain-only options (comedia, rtcpMux, SRTP) are ignored, as the reference server does.
             var streams: NumSctpStreams?
             if let capabilities = sctpCapabilities {
                 let requested = capabilities.numStreams ?? NumSctpStreams()

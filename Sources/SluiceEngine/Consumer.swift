@@ -12,11 +12,15 @@ public final class Consumer {
     public internal(set) var paused: Bool
     public internal(set) var producerPaused: Bool
     let media: ConsumerMedia
+    /// The transport it sends on. A strong reference: closing the consumer (which closing the
+    /// transport does first) removes it from every list, so no cycle outlives a close.
+    let transport: Transport
 
     init(
         id: String, producer: Producer, transportId: String, broadcasterId: String, rtpParameters: RtpParameters,
-        paused: Bool, random: inout EngineRandom
+        paused: Bool, transport: Transport, random: inout EngineRandom
     ) {
+        self.transport = transport
         self.media = ConsumerMedia(
             parameters: rtpParameters, producerParameters: producer.rtpParameters, kind: producer.kind, random: &random)
         self.id = id

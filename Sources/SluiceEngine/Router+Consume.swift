@@ -33,7 +33,7 @@ extension Router {
         parameters.mid = transport.allocateConsumerMid()
         let consumer = Consumer(
             id: random.uuid(), producer: producer, transportId: transport.id, broadcasterId: transport.broadcasterId,
-            rtpParameters: parameters, paused: options.paused, random: &random)
+            rtpParameters: parameters, paused: options.paused, transport: transport, random: &random)
         insert(consumer)
         transport.addConsumer(id: consumer.id)
         for encoding in parameters.encodings {

@@ -59,9 +59,8 @@ extension Router {
     }
 
     func forward(_ packet: RtpPacket, isKeyFrame: Bool, to consumer: Consumer, from producer: Producer, now: MediaTime) {
-        guard !consumer.paused, !consumer.producerPaused, let transport = transports[consumer.transportId],
-            transport.media.rtpRemote != nil
-        else { return }
+        let transport = consumer.transport
+        guard !consumer.paused, !consumer.producerPaused, transport.media.rtpRemote != nil else { return }
         switch consumer.media.prepare(packet, isKeyFrame: isKeyFrame, now: now) {
         case .send(let buffer):
             sendRtp(buffer, on: transport)
@@ -74,9 +73,7 @@ extension Router {
 
     /// Finds the producer of an incoming packet by SSRC, then MID, then RID, learning new SSRCs.
     private func producer(for packet: inout RtpPacket, on transport: Transport) -> Producer? {
-        if let id = transport.producerId(ssrc: packet.ssrc), let producer = producer(withId: id) {
-            return producer
-        }
+        if let producer = transport.producer(ssrc: packet.ssrc) { return producer }
         for id in transport.producerIds {
             guard let producer = producer(withId: id) else { continue }
             let media = producer.media
@@ -98,7 +95,7 @@ extension Router {
                 matched = producer.rtpParameters.mid == nil
             }
             guard matched, media.learn(ssrc: packet.ssrc, rid: rid, isRepair: isRepair) else { continue }
-            transport.learn(ssrc: packet.ssrc, producerId: producer.id)
+            transport.learn(ssrc: packet.ssrc, producer: producer)
             return producer
         }
         return nil

@@ -25,6 +25,7 @@ extension Router {
             rtpParameters: parameters, rtpMapping: mapping, consumableRtpParameters: consumable, paused: options.paused,
             routerCapabilities: rtpCapabilities)
         insert(producer)
+        transport.register(producer)
         return producer
     }
 

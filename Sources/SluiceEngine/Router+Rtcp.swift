@@ -55,8 +55,7 @@ extension Router {
     }
 
     private func producerStream(ssrc: UInt32, on transport: Transport) -> RtpStreamRecv? {
-        guard let id = transport.producerId(ssrc: ssrc), let producer = producer(withId: id) else { return nil }
-        return producer.media.stream(forSsrc: ssrc)
+        transport.producer(ssrc: ssrc)?.media.stream(forSsrc: ssrc)
     }
 
     func consumerRequestedKeyFrame(_ consumer: Consumer, now: MediaTime) {

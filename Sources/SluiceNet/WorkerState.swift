@@ -15,10 +15,19 @@ public final class WorkerState {
         let socket: TransportSocket
     }
 
-    struct TransportSockets {
-        var transportId: String
-        var rtp: any Channel
-        var rtcp: (any Channel)?
+    /// A transport's sockets, with whether each was written to since the last flush.
+    final class TransportSockets {
+        let transportId: String
+        let rtp: any Channel
+        let rtcp: (any Channel)?
+        var rtpDirty = false
+        var rtcpDirty = false
+
+        init(transportId: String, rtp: any Channel, rtcp: (any Channel)?) {
+            self.transportId = transportId
+            self.rtp = rtp
+            self.rtcp = rtcp
+        }
     }
 
     /// Socket → the transport it belongs to.
@@ -27,8 +36,8 @@ public final class WorkerState {
     private var sockets: [ObjectIdentifier: TransportSockets] = [:]
     /// Transport id → transport object, to find sockets when the engine reports a close.
     private var transportsById: [String: ObjectIdentifier] = [:]
-    /// Channels written to since the last flush.
-    private var pendingFlush: [any Channel] = []
+    /// Sockets written to since the last flush.
+    private var pendingFlush: [TransportSockets] = []
     /// Datagrams that arrived on a socket with no transport (closing races), dropped.
     public private(set) var datagramsWithoutTransport = 0
 
@@ -101,16 +110,28 @@ public final class WorkerState {
     private func send(_ room: Room) {
         room.router.drainOutbox { datagram in
             guard let transportSockets = sockets[ObjectIdentifier(datagram.transport)] else { return }
-            let channel = datagram.socket == .rtcp ? (transportSockets.rtcp ?? transportSockets.rtp) : transportSockets.rtp
-            channel.write(AddressedEnvelope(remoteAddress: datagram.destination, data: datagram.data), promise: nil)
-            if !pendingFlush.contains(where: { $0 === channel }) { pendingFlush.append(channel) }
+            let envelope = AddressedEnvelope(remoteAddress: datagram.destination, data: datagram.data)
+            if datagram.socket == .rtcp, let rtcp = transportSockets.rtcp {
+                rtcp.write(envelope, promise: nil)
+                if !transportSockets.rtcpDirty, !transportSockets.rtpDirty { pendingFlush.append(transportSockets) }
+                transportSockets.rtcpDirty = true
+            } else {
+                transportSockets.rtp.write(envelope, promise: nil)
+                if !transportSockets.rtcpDirty, !transportSockets.rtpDirty { pendingFlush.append(transportSockets) }
+                transportSockets.rtpDirty = true
+            }
         }
     }
 
     /// Flushes every channel written to: one batched send per socket per read burst.
     func flush() {
         guard !pendingFlush.isEmpty else { return }
-        for channel in pendingFlush { channel.flush() }
+        for transportSockets in pendingFlush {
+            if transportSockets.rtpDirty { transportSockets.rtp.flush() }
+            if transportSockets.rtcpDirty { transportSockets.rtcp?.flush() }
+            transportSockets.rtpDirty = false
+            transportSockets.rtcpDirty = false
+        }
         pendingFlush.removeAll(keepingCapacity: true)
     }
 
@@ -123,9 +144,9 @@ public final class WorkerState {
             else { continue }
             for channel in [transportSockets.rtp] + (transportSockets.rtcp.map { [$0] } ?? []) {
                 sinks[ObjectIdentifier(channel)] = nil
-                pendingFlush.removeAll { $0 === channel }
                 channel.close(promise: nil)
             }
+            pendingFlush.removeAll { $0 === transportSockets }
         }
     }
 }

@@ -22,6 +22,8 @@ public final class Transport {
     private var ssrcTable: [UInt32: String] = [:]
     private var midTable: [String: String] = [:]
     private var ridTable: [String: String] = [:]
+    /// SSRC → producer object, the packet path's lookup (no string hashing per packet).
+    private var producersBySsrc: [UInt32: Producer] = [:]
 
     init(id: String, broadcasterId: String, variant: Variant, cname: String, rtcpSsrc: UInt32) {
         self.media = TransportMedia(rtcpSsrc: rtcpSsrc)
@@ -64,13 +66,24 @@ public final class Transport {
     func producerId(ssrc: UInt32) -> String? { ssrcTable[ssrc] }
     func producerId(mid: String) -> String? { midTable[mid] }
     func producerId(rid: String) -> String? { ridTable[rid] }
-    func learn(ssrc: UInt32, producerId: String) { ssrcTable[ssrc] = producerId }
+    func producer(ssrc: UInt32) -> Producer? { producersBySsrc[ssrc] }
+
+    func learn(ssrc: UInt32, producer: Producer) {
+        ssrcTable[ssrc] = producer.id
+        producersBySsrc[ssrc] = producer
+    }
+
+    /// Makes the producer's declared SSRCs visible to the packet path.
+    func register(_ producer: Producer) {
+        for (ssrc, id) in ssrcTable where id == producer.id { producersBySsrc[ssrc] = producer }
+    }
 
     func removeProducer(id producerId: String) {
         producerIds.removeAll { $0 == producerId }
         ssrcTable = ssrcTable.filter { $0.value != producerId }
         midTable = midTable.filter { $0.value != producerId }
         ridTable = ridTable.filter { $0.value != producerId }
+        producersBySsrc = producersBySsrc.filter { $0.value.id != producerId }
     }
 
     /// The MID for the next consumer: "0", "1", … as the reference engine numbers them.
