@@ -50,7 +50,13 @@ extension Router {
 
     private func receiverReports(_ reports: [ReceptionReport], on transport: Transport, now: MediaTime) {
         for report in reports {
-            transport.media.consumersBySsrc[report.ssrc]?.media.stream.receiverReportReceived(report, now: now, clock: ntpClock)
+            guard let consumer = transport.media.consumersBySsrc[report.ssrc] else { continue }
+            let stream = consumer.media.stream
+            let before = stream.score.score
+            stream.receiverReportReceived(report, now: now, clock: ntpClock)
+            if stream.score.score != before {
+                emit(.score(kind: "consumer", id: consumer.id, broadcasterId: consumer.broadcasterId, score: stream.score.score))
+            }
         }
     }
 
@@ -138,7 +144,11 @@ extension Router {
         for id in transport.producerIds {
             guard let producer = producer(withId: id) else { continue }
             for case let stream? in producer.media.streams {
+                let before = stream.score.score
                 if let report = stream.receptionReport(now: now) { reports.append(report) }
+                if stream.score.score != before {
+                    emit(.score(kind: "producer", id: producer.id, broadcasterId: producer.broadcasterId, score: stream.score.score))
+                }
             }
         }
         if !reports.isEmpty {
