@@ -12,6 +12,15 @@ internal import CSRTP
 /// All packet functions work in place. Packets should start 4-byte aligned
 /// (libsrtp reads the header as 32-bit words); arrays always are.
 ///
+/// With a NIO `ByteBuffer` holding exactly one packet in its readable bytes:
+///
+///     let length = buffer.readableBytes
+///     buffer.writeRepeatingByte(0, count: SrtpSession.maxTrailerLength)   // room, usually no reallocation
+///     let newLength = try buffer.withUnsafeMutableReadableBytes { try session.protectRtp($0, length: length) }
+///     buffer.moveWriterIndex(to: buffer.readerIndex + newLength)
+///
+/// (unprotect needs no room: pass `$0.count` and move the writer index the same way).
+///
 /// Not `Sendable`: libsrtp sessions are not thread-safe, so use one from a
 /// single event loop. Distinct sessions may be used on distinct threads.
 public final class SrtpSession {
@@ -103,7 +112,8 @@ public final class SrtpSession {
     // MARK: Arrays
 
     /// In place: the packet grows by the auth tag; `packet` must be a complete
-    /// RTP packet. On failure `packet` keeps its length and contents.
+    /// RTP packet. On failure `packet` keeps its length (and, for the header
+    /// and replay checks libsrtp makes before encrypting, its contents).
     public func protectRtp(_ packet: inout [UInt8]) throws(SrtpError) {
         try inPlace(.protectRtp, &packet)
     }
@@ -115,8 +125,7 @@ public final class SrtpSession {
     }
 
     /// In place: the packet grows by the SRTCP trailer; `packet` must be a
-    /// complete RTCP (compound) packet. On failure `packet` keeps its length
-    /// and contents.
+    /// complete RTCP (compound) packet. On failure `packet` keeps its length.
     public func protectRtcp(_ packet: inout [UInt8]) throws(SrtpError) {
         try inPlace(.protectRtcp, &packet)
     }
@@ -149,6 +158,10 @@ public final class SrtpSession {
         }
     }
 
+    /// Appended (then trimmed) by the array variants; a contiguous array so the
+    /// append is a plain copy even in unoptimised builds.
+    private static let trailerRoom = [UInt8](repeating: 0, count: maxTrailerLength)
+
     private static let rtpHeaderLength = 12
     private static let rtcpHeaderLength = 8
 
@@ -164,10 +177,10 @@ public final class SrtpSession {
 
     private func process(_ operation: Operation, _ bytes: UnsafeMutableRawBufferPointer, length: Int) throws(SrtpError) -> Int {
         let room = operation.grows ? Self.maxTrailerLength : 0
-        guard length >= 0, length <= bytes.count, bytes.count - length >= room else {
-            throw .bufferTooSmall(needed: max(length, 0) + room, available: bytes.count)
-        }
         guard length >= minimumLength(operation) else { throw .tooShort }
+        guard length <= bytes.count, bytes.count - length >= room else {
+            throw .bufferTooSmall(needed: length + room, available: bytes.count)
+        }
         guard let base = bytes.baseAddress, let cLength = Int32(exactly: length), cLength <= Int32.max - Int32(room) else {
             throw .library("packet length \(length) out of range for \(operation.name)")
         }
@@ -193,7 +206,7 @@ public final class SrtpSession {
         let length = packet.count
         let room = operation.grows ? Self.maxTrailerLength : 0
         if room > 0 {
-            packet.append(contentsOf: repeatElement(0, count: room))
+            packet.append(contentsOf: Self.trailerRoom)
         }
         let outcome = packet.withUnsafeMutableBytes { bytes -> Result<Int, SrtpError> in
             do throws(SrtpError) {
