@@ -10,6 +10,10 @@ extension Router {
         let media = transport.media
         media.bytesReceived += datagram.readableBytes
         var data = datagram
+        if media.srtpRequired && media.srtp == nil {
+            media.drops.notConnected += 1
+            return
+        }
         switch PacketClass.classify(data) {
         case .rtp:
             if let srtp = media.srtp {
@@ -47,11 +51,18 @@ extension Router {
         }
         guard acceptSource(source, on: transport, socket: socket, isRtcp: false) else { return }
         media.rtpPacketsReceived += 1
-        guard let (stream, isKeyFrame) = producer.media.ingest(&packet, now: now) else {
+        let isKeyFrame: Bool
+        switch producer.media.ingest(&packet, now: now) {
+        case .forward(let keyFrame, let requestKeyFrame):
+            isKeyFrame = keyFrame
+            if requestKeyFrame { self.requestKeyFrame(producer: producer, now: now) }
+        case .unknownPayloadType:
             media.drops.unknownPayloadType += 1
             return
+        case .stale:
+            media.drops.stale += 1
+            return
         }
-        _ = stream
         guard !producer.paused else { return }
         for consumer in producer.consumers {
             forward(packet, isKeyFrame: isKeyFrame, to: consumer, from: producer, now: now)
@@ -65,7 +76,10 @@ extension Router {
         case .send(let buffer):
             sendRtp(buffer, on: transport)
         case .needKeyFrame:
+            transport.media.drops.waitingForKeyFrame += 1
             requestKeyFrame(producer: producer, now: now)
+        case .waitingForKeyFrame:
+            transport.media.drops.waitingForKeyFrame += 1
         case .drop:
             break
         }
@@ -146,7 +160,7 @@ extension Router {
 
     func sendRtp(_ buffer: ByteBuffer, on transport: Transport) {
         let media = transport.media
-        guard let destination = media.rtpRemote else { return }
+        guard let destination = media.rtpRemote, !media.srtpRequired || media.srtp != nil else { return }
         var data = buffer
         if let srtp = media.srtp, !srtp.protectRtp(&data) { return }
         media.rtpPacketsSent += 1
@@ -156,7 +170,9 @@ extension Router {
 
     func sendRtcp(_ buffer: ByteBuffer, on transport: Transport) {
         let media = transport.media
-        guard let destination = media.rtcpRemote ?? (transport.usesRtcpMux ? media.rtpRemote : nil) else { return }
+        guard let destination = media.rtcpRemote ?? (transport.usesRtcpMux ? media.rtpRemote : nil),
+            !media.srtpRequired || media.srtp != nil
+        else { return }
         var data = buffer
         if let srtp = media.srtp, !srtp.protectRtcp(&data) { return }
         media.rtcpPacketsSent += 1

@@ -65,7 +65,8 @@ extension Router {
     }
 
     func consumerRequestedKeyFrame(_ consumer: Consumer, now: MediaTime) {
-        guard let producer = producer(withId: consumer.producerId) else { return }
+        // A paused consumer shows nothing; its next resume asks for a key frame anyway.
+        guard !consumer.paused, let producer = producer(withId: consumer.producerId) else { return }
         requestKeyFrame(producer: producer, now: now)
     }
 
@@ -161,7 +162,14 @@ extension Router {
                 .extendedReport(ExtendedReport(ssrc: transport.media.rtcpSsrc, blocks: [.receiverReferenceTime(ntpTimestamp: ntpClock.ntp(now))])))
         }
         for id in transport.consumerIds {
-            guard let consumer = consumer(withId: id), let report = consumer.media.stream.senderReport(now: now, clock: ntpClock) else {
+            guard let consumer = consumer(withId: id) else { continue }
+            var reference: RtpStreamSend.TimestampReference?
+            if let source = producer(withId: consumer.producerId)?.media.streams.first ?? nil,
+                let sr = source.lastSenderReport, let at = source.lastSenderReportAt
+            {
+                reference = RtpStreamSend.TimestampReference(rtpTimestamp: sr.rtpTimestamp, at: at)
+            }
+            guard let report = consumer.media.stream.senderReport(now: now, clock: ntpClock, reference: reference) else {
                 continue
             }
             packets.append(.senderReport(report))

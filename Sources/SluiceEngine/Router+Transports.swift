@@ -15,6 +15,7 @@ extension Router {
         }
         let transport = Transport(
             id: random.uuid(), broadcasterId: broadcasterId, variant: .plain(state), cname: random.token(length: 8), rtcpSsrc: random.ssrc())
+        transport.media.srtpRequired = options.enableSrtp
         insert(transport)
         return transport
     }
@@ -41,7 +42,10 @@ extension Router {
         return transport
     }
 
+    /// Validates everything first and changes the transport only when the whole request is good.
     func connectPlainTransport(_ transport: Transport, options: PlainTransportConnectOptions) throws(EngineError) {
+        var remotes: (rtp: SocketAddress, rtcp: SocketAddress?)?
+        var srtpContext: SrtpContext?
         guard case .plain(var state) = transport.variant else {
             throw .invalid("transport '\(transport.id)' is a webrtc transport: connect it with dtlsParameters")
         }
@@ -73,8 +77,7 @@ extension Router {
             state.remoteIp = ip
             state.remotePort = port
             state.remoteRtcpPort = options.rtcpPort
-            transport.media.rtpRemote = rtpRemote
-            transport.media.rtcpRemote = state.rtcpMux ? rtpRemote : rtcpRemote
+            remotes = (rtpRemote, state.rtcpMux ? rtpRemote : rtcpRemote)
         }
         if let srtp = options.srtpParameters {
             guard let local = state.localSrtpParameters else {
@@ -88,7 +91,7 @@ extension Router {
                     "srtpParameters.keyBase64: \(srtp.cryptoSuite.rawValue) needs \(srtp.cryptoSuite.keyLength) bytes of base64 key")
             }
             do {
-                transport.media.srtp = try SrtpContext(local: local, remote: srtp)
+                srtpContext = try SrtpContext(local: local, remote: srtp)
             } catch {
                 throw .invalid("srtpParameters: \(error)")
             }
@@ -98,6 +101,11 @@ extension Router {
         }
         state.connectCalled = true
         transport.variant = .plain(state)
+        if let remotes {
+            transport.media.rtpRemote = remotes.rtp
+            transport.media.rtcpRemote = remotes.rtcp
+        }
+        if let srtpContext { transport.media.srtp = srtpContext }
     }
 
     func connectWebRtcTransport(_ transport: Transport, dtlsParameters: DtlsParameters) throws(EngineError) {

@@ -140,13 +140,14 @@ extension Transport {
             state.comedia = plain.comedia
             state.rtcpMux = plain.rtcpMux
             state.srtpParameters = plain.localSrtpParameters
+            // Remote ends come from connect or, with comedia, from the first valid packets.
             state.tuple = TransportTuple(
-                localIp: plain.binding.announcedIp, localPort: plain.binding.port, remoteIp: plain.remoteIp,
-                remotePort: plain.remotePort, protocol: .udp)
+                localIp: plain.binding.announcedIp, localPort: plain.binding.port, remoteIp: media.rtpRemote?.ipAddress,
+                remotePort: media.rtpRemote?.port, protocol: .udp)
             if let rtcpPort = plain.binding.rtcpPort {
                 state.rtcpTuple = TransportTuple(
-                    localIp: plain.binding.announcedIp, localPort: rtcpPort, remoteIp: plain.remoteIp,
-                    remotePort: plain.remoteRtcpPort, protocol: .udp)
+                    localIp: plain.binding.announcedIp, localPort: rtcpPort, remoteIp: media.rtcpRemote?.ipAddress,
+                    remotePort: media.rtcpRemote?.port, protocol: .udp)
             }
         case .webRtc(let webRtc):
             state.type = "webrtc"

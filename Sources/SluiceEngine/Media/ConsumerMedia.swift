@@ -37,8 +37,10 @@ final class ConsumerMedia {
 
     enum SendDecision {
         case send(ByteBuffer)
-        /// Dropped while waiting for a key frame; the caller asks the producer for one.
+        /// Dropped: a key frame is needed first; the caller asks the producer for one.
         case needKeyFrame
+        /// Dropped while a requested key frame is on its way.
+        case waitingForKeyFrame
         case drop
     }
 
@@ -50,7 +52,7 @@ final class ConsumerMedia {
                 packetsDroppedWaitingForKeyFrame += 1
                 let first = !waitingForKeyFrame
                 waitingForKeyFrame = true
-                return first ? .needKeyFrame : .drop
+                return first ? .needKeyFrame : .waitingForKeyFrame
             }
             sequence.sync(packet.sequenceNumber &- 1)
             syncRequired = false

@@ -40,10 +40,8 @@ struct NackGenerator {
             return false
         }
         let gap = sequenceNumber &- lastSequenceNumber
-        if isKeyFrame {
-            // A key frame makes older losses irrelevant to decoding.
-            missing.removeAll(keepingCapacity: true)
-        }
+        // Losses before a key frame are still repaired (receivers may be decoding them); only an
+        // overflowing list is given up for a key frame.
         if gap > 1 {
             if Int(gap) - 1 > Self.maxMissing {
                 missing.removeAll(keepingCapacity: true)

@@ -99,10 +99,17 @@ final class ProducerMedia {
 
     func stream(forSsrc ssrc: UInt32) -> RtpStreamRecv? { streamBySsrc[ssrc] }
 
-    /// Rewrites a received packet into router terms. Returns the stream and whether the packet
-    /// is a key frame; nil when the packet must be dropped.
-    func ingest(_ packet: inout RtpPacket, now: MediaTime) -> (stream: RtpStreamRecv, isKeyFrame: Bool)? {
-        guard let stream = streamBySsrc[packet.ssrc] else { return nil }
+    enum Ingest {
+        /// Forward it. `requestKeyFrame`: losses were beyond repair, ask the sender now.
+        case forward(isKeyFrame: Bool, requestKeyFrame: Bool)
+        case unknownPayloadType
+        /// Too old (or too far ahead) to belong to the stream.
+        case stale
+    }
+
+    /// Rewrites a received packet into router terms.
+    func ingest(_ packet: inout RtpPacket, now: MediaTime) -> Ingest {
+        guard let stream = streamBySsrc[packet.ssrc] else { return .unknownPayloadType }
         var retransmitted = false
         if packet.ssrc != stream.ssrc {
             // RTX: restore the original packet (payload type via apt).
@@ -111,7 +118,7 @@ final class ProducerMedia {
                 let original = packet.rtxDecoded(payloadType: UInt8(rtxApt[rtxPayloadType]), ssrc: stream.ssrc)
             else {
                 packetsDroppedUnknownPayloadType += 1
-                return nil
+                return .unknownPayloadType
             }
             packet = original
             retransmitted = true
@@ -119,21 +126,21 @@ final class ProducerMedia {
         let payloadType = Int(packet.payloadType)
         guard payloadType < 128, payloadTypeMap[payloadType] >= 0 else {
             packetsDroppedUnknownPayloadType += 1
-            return nil
+            return .unknownPayloadType
         }
         let mappedPayloadType = Int(payloadTypeMap[payloadType])
         guard stream.received(
             sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, bytes: packet.buffer.readableBytes,
             now: now, retransmitted: retransmitted)
-        else { return nil }
+        else { return .stale }
         var isKeyFrame = false
         if let mime = keyFrameMime[mappedPayloadType], !packet.isPaddingOnly {
             isKeyFrame = KeyFrameDetector.isKeyFrame(mimeType: mime, payload: packet.payload)
         }
+        var requestKeyFrame = false
         if var nack = stream.nack {
-            let needKeyFrame = nack.received(packet.sequenceNumber, isKeyFrame: isKeyFrame, now: now)
+            requestKeyFrame = nack.received(packet.sequenceNumber, isKeyFrame: isKeyFrame, now: now)
             stream.nack = nack
-            if needKeyFrame { _ = keyFrameRequests.request(ssrc: stream.ssrc, now: now) }
         }
         if isKeyFrame {
             keyFrameRequests.keyFrameReceived(ssrc: stream.ssrc)
@@ -144,7 +151,7 @@ final class ProducerMedia {
         if packet.extensionProfile != nil {
             packet.remapExtensionIds { map[Int($0)] == 0 ? nil : map[Int($0)] }
         }
-        return (stream, isKeyFrame)
+        return .forward(isKeyFrame: isKeyFrame, requestKeyFrame: requestKeyFrame)
     }
 
     /// The next FIR sequence number for an SSRC.

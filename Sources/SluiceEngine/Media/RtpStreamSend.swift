@@ -71,11 +71,22 @@ final class RtpStreamSend {
         if fir { firCount += 1 } else { pliCount += 1 }
     }
 
+    /// Where the source's RTP clock stood at a moment of ours: the producer's last SR as it arrived.
+    struct TimestampReference {
+        var rtpTimestamp: UInt32
+        var at: MediaTime
+    }
+
     /// Our sender report, with the RTP timestamp extrapolated to `now`.
-    func senderReport(now: MediaTime, clock: NtpClock) -> SenderReport? {
+    ///
+    /// With a reference (the producer's last SR) the RTP↔NTP mapping follows the source's own
+    /// clock, so every stream of one sender keeps its lip sync and the mapping does not wander
+    /// with network jitter; without one, the last packet's send time stands in.
+    func senderReport(now: MediaTime, clock: NtpClock, reference: TimestampReference? = nil) -> SenderReport? {
         guard let lastSentAt else { return nil }
-        let elapsedMicros = now.microseconds &- min(now.microseconds, lastSentAt.microseconds)
-        let rtpTimestamp = lastRtpTimestamp &+ UInt32(truncatingIfNeeded: elapsedMicros &* UInt64(clockRate) / 1_000_000)
+        let base = reference ?? TimestampReference(rtpTimestamp: lastRtpTimestamp, at: lastSentAt)
+        let elapsedMicros = now.microseconds &- min(now.microseconds, base.at.microseconds)
+        let rtpTimestamp = base.rtpTimestamp &+ UInt32(truncatingIfNeeded: elapsedMicros &* UInt64(clockRate) / 1_000_000)
         return SenderReport(
             ssrc: ssrc, ntpTimestamp: clock.ntp(now), rtpTimestamp: rtpTimestamp,
             packetCount: UInt32(truncatingIfNeeded: packetsSent), octetCount: UInt32(truncatingIfNeeded: bytesSent),

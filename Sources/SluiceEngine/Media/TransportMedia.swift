@@ -14,7 +14,8 @@ public struct OutgoingDatagram {
     public let data: ByteBuffer
 }
 
-/// Why incoming datagrams were dropped, per transport, for stats.
+/// Why datagrams were dropped, per transport, for stats: incoming ones by fault, and outgoing
+/// RTP held back while a consumer on this transport waits for a key frame.
 public struct TransportDropCounters: Sendable, Hashable, Codable {
     public var notRtpOrRtcp = 0
     public var malformedRtp = 0
@@ -25,6 +26,8 @@ public struct TransportDropCounters: Sendable, Hashable, Codable {
     public var srtpFailure = 0
     public var unknownPayloadType = 0
     public var waitingForKeyFrame = 0
+    /// RTP too old (or too far ahead) for its stream.
+    public var stale = 0
 }
 
 /// Packet-path state of a transport: remote tuples, RTCP timing, counters.
@@ -44,6 +47,8 @@ final class TransportMedia {
     /// Consumers on this transport by their SSRC (and RTX SSRC), for incoming RTCP.
     var consumersBySsrc: [UInt32: Consumer] = [:]
     var srtp: SrtpContext?
+    /// Created with SRTP: nothing passes in or out until connect supplies the keys.
+    var srtpRequired = false
     /// Receiver reference times (XR RRT) from the remote, for DLRR in our reports.
     var lastReceiverReferenceTime: (ntpCompact: UInt32, at: MediaTime)?
 

@@ -35,7 +35,7 @@ public final class Transport {
 
     var isConnected: Bool {
         switch variant {
-        case .plain(let plain): return plain.isConnected
+        case .plain: return media.rtpRemote != nil
         case .webRtc(let webRtc): return webRtc.remoteDtlsParameters != nil
         }
     }

@@ -81,7 +81,24 @@ extension Ortc {
             guard extensionIds.insert(ext.id).inserted else { throw .invalid("\(extField).id: \(ext.id) is used twice") }
         }
         try validateEncodings(parameters, field: field)
+        try validateLayers(parameters, kind: kind, field: field)
         if parameters.rtcp.reducedSize == nil { parameters.rtcp.reducedSize = true }
+    }
+
+    /// Simulcast (several encodings) is for VP8 and H264; layers of any kind are for video.
+    private static func validateLayers(_ parameters: RtpParameters, kind: MediaKind, field: String) throws(OrtcError) {
+        let mime = parameters.codecs.first { !$0.isRtx }?.mimeType.lowercased() ?? ""
+        if parameters.encodings.count > 1 && mime != "video/vp8" && mime != "video/h264" {
+            throw .unsupported("\(field).encodings: simulcast (several encodings) is supported for VP8 and H264 only, not \(mime)")
+        }
+        if kind == .audio {
+            for (index, encoding) in parameters.encodings.enumerated() {
+                let mode = ScalabilityMode(parsing: encoding.scalabilityMode)
+                if mode.spatialLayers > 1 || mode.temporalLayers > 1 {
+                    throw .unsupported("\(field).encodings[\(index)].scalabilityMode: audio has no layers")
+                }
+            }
+        }
     }
 
     private static func validateEncodings(_ parameters: RtpParameters, field: String) throws(OrtcError) {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034 # the globals set here (T_ID, P_ID, C_ID, …) are read by the tests
 # Shared helpers for the media-plane integration tests (Tests/Integration/test_media_*.sh).
 # Source it AFTER lib.sh:
 #
@@ -22,7 +23,9 @@ set -euo pipefail
 MEDIA_TOOLS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 MEDIA_PIDS=()
 MEDIA_ROOMS=()
-MEDIA_FAILED_BEFORE_CLEANUP=0
+declare -A MEDIA_STARTED_MS=()
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # ---------------------------------------------------------------- processes
 
@@ -34,6 +37,17 @@ spawn() {
     "$@" </dev/null >"$log" 2>&1 &
     SPAWNED_PID=$!
     MEDIA_PIDS+=("$SPAWNED_PID")
+    MEDIA_STARTED_MS[$SPAWNED_PID]="$(now_ms)"
+}
+
+# spawn_bounded LOG SECONDS CMD...: spawn CMD under `timeout --foreground` (a hard wall-clock
+# bound).  --foreground matters: without it timeout forwards a signal to the child AND to
+# its process group, so the child sees it twice -- ffmpeg then aborts writing its trailer
+# ("Immediate exit requested") and leaves a truncated file.
+spawn_bounded() {
+    local log="$1" seconds="$2"
+    shift 2
+    spawn "$log" timeout --foreground -k 5 "$seconds" "$@"
 }
 
 # running PID: alive and not a zombie.
@@ -78,6 +92,28 @@ stop_pid() {
     fi
 }
 
+# finish_sender PID LABEL GRACE [LOG] [MEDIA_SECONDS]: a sender that ended on its own must
+# have exited 0; one still running after GRACE s (a slow, loaded machine encodes slower than
+# real time) is stopped -- what it sent so far is what the test checks.  With MEDIA_SECONDS,
+# notes how long the sender took for them (> MEDIA_SECONDS: not real time).
+finish_sender() {
+    local pid="$1" label="$2" grace="$3" log="${4:-}" media="${5:-}" ran
+    wait_exit "$pid" "$grace"
+    ran="$(awk -v a="${MEDIA_STARTED_MS[$pid]:-0}" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')"
+    if [ -n "$media" ]; then
+        echo "note: $label ran ${ran}s for ${media}s of media$(awk -v r="$ran" -v m="$media" 'BEGIN { if (r > m * 1.15) print " -- slower than real time (loaded machine?)" }')"
+    fi
+    if [ "$EXIT_STATUS" = 124 ]; then
+        stop_pid "$pid" TERM 5
+        echo "note: $label still running after ${grace}s more (encoding slower than real time?); stopped it"
+    elif [ "$EXIT_STATUS" = 0 ]; then
+        pass "$label exits 0"
+    else
+        fail "$label exits 0" "status $EXIT_STATUS"
+        if [ -n "$log" ]; then show_file "$label log" "$log" 15; fi
+    fi
+}
+
 # shellcheck disable=SC2317 # invoked by the EXIT trap
 media_cleanup() {
     local pid room
@@ -117,10 +153,10 @@ show_file() {
     echo "---- end of $label ----"
 }
 
-# show_server_log [LINES]: the server log tail when SLUICE_LOG is known.
+# show_server_log: the server log tail (40 lines) when SLUICE_LOG is known.
 show_server_log() {
     if [ -n "${SLUICE_LOG:-}" ] && [ -f "$SLUICE_LOG" ]; then
-        show_file "server log" "$SLUICE_LOG" "${1:-40}"
+        show_file "server log" "$SLUICE_LOG" 40
     fi
 }
 
@@ -239,11 +275,14 @@ jnum() {
 # compact JSON: one line for failure messages.
 compact() { jq -c . <<<"$1" 2>/dev/null || printf '%s' "$1"; }
 
-# assert_json_expr NAME JSON JQ_FILTER [jq args...]: FILTER true on JSON; prints JSON on failure.
+# assert_json_expr NAME JSON [jq args...] JQ_FILTER: FILTER (last) true on JSON; prints JSON on failure.
+#   assert_json_expr "ssrc" "$STATS" --argjson s 1111 '.ssrc == $s'
 assert_json_expr() {
-    local name="$1" json="$2" filter="$3"
-    shift 3
-    if jq -e "$@" "$filter" <<<"$json" >/dev/null 2>&1; then
+    local name="$1" json="$2"
+    shift 2
+    local filter="${!#}"
+    local args=("${@:1:$#-1}")
+    if jq -e "${args[@]}" "$filter" <<<"$json" >/dev/null 2>&1; then
         pass "$name"
     else
         fail "$name" "jq '$filter' not true on $(compact "$json")"
@@ -359,8 +398,8 @@ EOF
 
 # probe_streams FILE: "codec_type:codec_name" lines.
 probe_streams() {
-    ffprobe -v error -show_entries stream=codec_type,codec_name -of csv=p=0:s=: "$1" 2>/dev/null |
-        awk -F: '{ print $2 ":" $1 }' || true
+    ffprobe -v error -show_entries stream=codec_type,codec_name -of csv=p=0 "$1" 2>/dev/null |
+        awk -F, 'NF >= 2 { print $2 ":" $1 }' || true
 }
 
 # probe_duration FILE: container duration in seconds (empty when unknown).
@@ -386,7 +425,18 @@ count_frames() {
         head -n1 | tr -d '[:space:]' || true
 }
 
-# decode_errors FILE OUT: decode everything with -v error; its output in OUT (empty = clean).
+# decode_errors FILE OUT [ffmpeg output options...]: `ffmpeg -v error -i FILE -f null -`
+# (decodes every frame); its output in OUT (empty = clean).
 decode_errors() {
-    ffmpeg -nostdin -hide_banner -v error -i "$1" -f null - >"$2" 2>&1 || echo "ffmpeg exit status $?" >>"$2"
+    local file="$1" out="$2"
+    shift 2
+    ffmpeg -nostdin -hide_banner -v error -i "$file" "$@" -f null - >"$out" 2>&1 || echo "ffmpeg exit status $?" >>"$out"
+}
+
+# timestamp_jumps FILE SELECTOR NOMINAL: packets whose pts does not advance by about NOMINAL
+# seconds (backwards/equal, or more than 3× NOMINAL forward), as "prev -> pts" lines.
+timestamp_jumps() {
+    ffprobe -v error -select_streams "$2" -show_entries packet=pts_time -of csv=p=0 "$1" 2>/dev/null |
+        awk -v n="$3" 'NR > 1 && ($1 - p <= 0 || $1 - p > 3 * n) { printf "%s -> %s (%+.3f)\n", p, $1, $1 - p } { p = $1 }' |
+        uniq -c | head -n 12
 }
