@@ -37,6 +37,12 @@ extension Request {
         do {
             return try JSONCoding.decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+                let field = NumberFieldScan.firstBadInteger(in: Data(buffer.readableBytesView))
+            {
+                // The decoder reports numbers that do not fit their integer field without a path.
+                throw Problem.invalid("\(field): must be an integer within range")
+            }
             throw Problem.invalid(DecodingErrorDescription.describe(error))
         }
     }
@@ -87,5 +93,42 @@ enum DecodingErrorDescription {
             if name.hasPrefix("Dictionary") || name.contains("KeyedDecodingContainer") { return "an object" }
             return "a JSON object"
         }
+    }
+}
+
+/// Finds integer fields holding fractional, negative or oversized numbers, to name them in errors.
+enum NumberFieldScan {
+    /// Fields that are unsigned integers of at most 32 bits wherever they appear.
+    static let integerFields: Set<String> = [
+        "ssrc", "port", "rtcpPort", "payloadType", "preferredPayloadType", "clockRate", "channels", "id",
+        "preferredId", "codecPayloadType", "maxBitrate", "OS", "MIS",
+    ]
+
+    static func firstBadInteger(in data: Data) -> String? {
+        guard let root = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
+        return scan(root, path: "")
+    }
+
+    private static func scan(_ value: Any, path: String) -> String? {
+        if let object = value as? [String: Any] {
+            for key in object.keys.sorted() {
+                guard let child = object[key] else { continue }
+                let childPath = path.isEmpty ? key : "\(path).\(key)"
+                if integerFields.contains(key), let number = child as? NSNumber, !isUnsigned32(number) {
+                    return childPath
+                }
+                if let found = scan(child, path: childPath) { return found }
+            }
+        } else if let array = value as? [Any] {
+            for (index, child) in array.enumerated() {
+                if let found = scan(child, path: "\(path)[\(index)]") { return found }
+            }
+        }
+        return nil
+    }
+
+    private static func isUnsigned32(_ number: NSNumber) -> Bool {
+        let value = number.doubleValue
+        return value >= 0 && value <= 4_294_967_295 && value == value.rounded()
     }
 }

@@ -53,7 +53,7 @@ struct ConnectTests {
         }
     }
 
-    @Test(.disabled("bug: a non-integer port (5004.5) answers detail 'request body: malformed JSON' instead of naming 'port'"))
+    @Test
     func fractionalPortNamesTheField() async throws {
         try await withSluice { api in
             try await api.makeBroadcaster("r", "b")

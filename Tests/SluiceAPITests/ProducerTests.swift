@@ -127,7 +127,6 @@ struct ProducerTests {
     }
 
     @Test(
-        .disabled("bug: well-formed JSON with an out-of-range integer (ssrc -1, 2^32, 1.5) answers detail 'request body: malformed JSON' instead of naming rtpParameters.encodings[0].ssrc"),
         arguments: Self.outOfRangeSsrcs)
     func outOfRangeIntegerNamesTheField(body: String) async throws {
         try await withSluice { api in
