@@ -16,7 +16,12 @@ public enum IPAddressText {
         return text.withCString { inet_pton(AF_INET6, $0, &address) } == 1
     }
 
+    /// True for the all-zero address in any spelling (`0.0.0.0`, `::`, `::0`, `0:0::0`, …).
     public static func isUnspecified(_ text: String) -> Bool {
-        text == "0.0.0.0" || text == "::" || text == "0:0:0:0:0:0:0:0"
+        var v4 = in_addr()
+        if text.withCString({ inet_pton(AF_INET, $0, &v4) }) == 1 { return v4.s_addr == 0 }
+        var v6 = in6_addr()
+        guard text.withCString({ inet_pton(AF_INET6, $0, &v6) }) == 1 else { return false }
+        return withUnsafeBytes(of: &v6) { $0.allSatisfy { $0 == 0 } }
     }
 }

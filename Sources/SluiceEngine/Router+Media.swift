@@ -16,19 +16,15 @@ extension Router {
         }
         switch PacketClass.classify(data) {
         case .rtp:
-            if let srtp = media.srtp {
-                guard srtp.unprotectRtp(&data) else {
-                    media.drops.srtpFailure += 1
-                    return
-                }
+            guard media.srtp?.unprotectRtp(&data) ?? true else {
+                media.drops.srtpFailure += 1
+                return
             }
             receiveRtp(data, on: transport, socket: socket, from: source, now: now)
         case .rtcp:
-            if let srtp = media.srtp {
-                guard srtp.unprotectRtcp(&data) else {
-                    media.drops.srtpFailure += 1
-                    return
-                }
+            guard media.srtp?.unprotectRtcp(&data) ?? true else {
+                media.drops.srtpFailure += 1
+                return
             }
             receiveRtcp(data, on: transport, socket: socket, from: source, now: now)
         case .stun, .dtls, .unknown:

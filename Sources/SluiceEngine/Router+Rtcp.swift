@@ -72,6 +72,8 @@ extension Router {
 
     /// Asks the producer's sender for a key frame on every stream, coalesced per SSRC.
     func requestKeyFrame(producer: Producer, now: MediaTime) {
+        // Audio has no key frames: the reference engine ignores such requests too.
+        guard producer.kind == .video else { return }
         for case let stream? in producer.media.streams {
             guard producer.media.keyFrameRequests.request(ssrc: stream.ssrc, now: now) else { continue }
             sendKeyFrameRequest(producer: producer, ssrc: stream.ssrc)

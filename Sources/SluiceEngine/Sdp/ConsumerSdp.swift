@@ -30,9 +30,9 @@ enum ConsumerSdp {
             lines.append("m=\(item.kind.rawValue) \(item.port) \(profile) \(codecs.map { String($0.payloadType) }.joined(separator: " "))")
             let itemFamily = item.ip.contains(":") ? "IP6" : "IP4"
             lines.append("c=IN \(itemFamily) \(item.ip)")
-            if let rtcpPort = item.rtcpPort, rtcpPort != item.port + 1 || true {
+            if let rtcpPort = item.rtcpPort {
                 lines.append("a=rtcp:\(rtcpPort)")
-            } else if item.rtcpPort == nil {
+            } else {
                 lines.append("a=rtcp-mux")
             }
             for codec in codecs {
@@ -81,15 +81,19 @@ extension Room {
             guard let transport = router.transport(withId: consumer.transportId), case .plain(let plain) = transport.variant else {
                 throw .conflict("consumer '\(consumer.id)' is not on a plain transport; SDP describes plain RTP only")
             }
-            guard let ip = plain.remoteIp, let port = plain.remotePort else {
+            // Connected transports know the receiver from connect; comedia ones once it has sent.
+            guard let ip = plain.remoteIp ?? transport.media.rtpRemote?.ipAddress,
+                let port = plain.remotePort ?? transport.media.rtpRemote?.port
+            else {
                 throw .conflict("transport '\(transport.id)' is not connected: connect it with the receiver's ip/port first")
             }
+            let rtcpPort = plain.rtcpMux ? nil : (plain.remoteRtcpPort ?? transport.media.rtcpRemote?.port)
             guard usedTransports.insert(transport.id).inserted else {
                 throw .conflict("consumers share transport '\(transport.id)'; use one transport per consumer for SDP receivers")
             }
             media.append(
                 ConsumerSdp.Media(
-                    kind: consumer.kind, ip: ip, port: port, rtcpPort: plain.rtcpMux ? nil : plain.remoteRtcpPort,
+                    kind: consumer.kind, ip: ip, port: port, rtcpPort: rtcpPort,
                     parameters: consumer.rtpParameters, srtp: plain.localSrtpParameters))
         }
         return ConsumerSdp.render(sessionName: "sluice \(id)/\(broadcasterId)", media: media)

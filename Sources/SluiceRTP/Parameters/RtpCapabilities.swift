@@ -5,7 +5,7 @@ public enum MediaKind: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// The kind named by a mime type's top-level type (`audio/opus` → audio).
     public init?(mimeType: String) {
-        let parts = mimeType.split(separator: "/", maxSplits: 1)
+        let parts = mimeType.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[1].isEmpty, let kind = MediaKind(rawValue: parts[0].lowercased()) else { return nil }
         self = kind
     }
