@@ -10,11 +10,16 @@ extension Router {
         let media = transport.media
         media.bytesReceived += datagram.readableBytes
         var data = datagram
+        let packetClass = PacketClass.classify(data)
+        if packetClass == .stun, case .webRtc = transport.variant {
+            receiveStun(data, on: transport, from: source, now: now)
+            return
+        }
         if media.srtpRequired && media.srtp == nil {
             media.drops.notConnected += 1
             return
         }
-        switch PacketClass.classify(data) {
+        switch packetClass {
         case .rtp:
             guard media.srtp?.unprotectRtp(&data) ?? true else {
                 media.drops.srtpFailure += 1

@@ -106,6 +106,7 @@ extension Router {
             }
         }
         for transport in transports.values {
+            checkIceConsent(on: transport, now: now)
             let media = transport.media
             guard let due = media.nextRtcpAt else {
                 media.nextRtcpAt = now + rtcpInterval(for: transport)

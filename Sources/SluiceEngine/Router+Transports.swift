@@ -38,6 +38,8 @@ extension Router {
             sctpParameters: sctp)
         let transport = Transport(
             id: random.uuid(), broadcasterId: broadcasterId, variant: .webRtc(state), cname: random.token(length: 8), rtcpSsrc: random.ssrc())
+        // Media on WebRTC transports is SRTP keyed by DTLS: nothing passes until that exists.
+        transport.media.srtpRequired = true
         insert(transport)
         return transport
     }

@@ -28,6 +28,10 @@ public struct TransportDropCounters: Sendable, Hashable, Codable {
     public var waitingForKeyFrame = 0
     /// RTP too old (or too far ahead) for its stream.
     public var stale = 0
+    /// STUN that does not parse or is not a binding request.
+    public var malformedStun = 0
+    /// Binding requests with a wrong ufrag, integrity or fingerprint (no answer is sent).
+    public var stunAuthFailure = 0
 }
 
 /// Packet-path state of a transport: remote tuples, RTCP timing, counters.
@@ -51,6 +55,8 @@ final class TransportMedia {
     var srtpRequired = false
     /// Receiver reference times (XR RRT) from the remote, for DLRR in our reports.
     var lastReceiverReferenceTime: (ntpCompact: UInt32, at: MediaTime)?
+    /// Last valid ICE connectivity check, for consent freshness.
+    var lastConsentAt: MediaTime?
 
     init(rtcpSsrc: UInt32) {
         self.rtcpSsrc = rtcpSsrc

@@ -1,0 +1,75 @@
+public import NIOCore
+internal import SluiceRTP
+internal import Foundation
+
+/// ICE-lite on WebRTC transports: we answer connectivity checks, never send our own, and take
+/// the tuple the controlling peer nominates (USE-CANDIDATE).
+extension Router {
+    /// Consent expires when no valid check arrived for this long (the reference's 30 s).
+    static let iceConsentTimeout: UInt64 = 30_000
+
+    func receiveStun(_ data: ByteBuffer, on transport: Transport, from source: SocketAddress, now: MediaTime) {
+        let media = transport.media
+        guard case .webRtc(var state) = transport.variant else { return }
+        guard let request = try? StunMessage(parsing: data), request.messageClass == .request,
+            request.method == StunMessage.bindingMethod
+        else {
+            media.drops.malformedStun += 1
+            return
+        }
+        // USERNAME is "ourUfrag:theirUfrag"; a wrong one, or a bad integrity or fingerprint,
+        // gets no answer so that probes learn nothing.
+        let password = Array(state.iceParameters.password.utf8)
+        guard let username = request.username,
+            username.split(separator: ":", maxSplits: 1).first.map(String.init) == state.iceParameters.usernameFragment,
+            request.hasMessageIntegrity, request.verifyMessageIntegrity(password: password, raw: data),
+            !request.hasFingerprint || request.verifyFingerprint(raw: data),
+            let address = source.rawAddressBytes, let port = source.port
+        else {
+            media.drops.stunAuthFailure += 1
+            return
+        }
+        let response = StunMessage.bindingSuccess(to: request, mappedAddress: address, port: UInt16(truncatingIfNeeded: port))
+        outbox.append(
+            OutgoingDatagram(
+                transport: transport, socket: .rtp, destination: source,
+                data: response.serialized(integrityPassword: password, fingerprint: true)))
+        media.lastConsentAt = now
+        if state.iceState == .new || state.iceState == .disconnected { state.iceState = .connected }
+        if request.useCandidate, media.rtpRemote != source {
+            media.rtpRemote = source
+            media.rtcpRemote = source
+            state.iceState = .completed
+            emit(
+                .transportTupleLearned(
+                    transportId: transport.id, broadcasterId: transport.broadcasterId, rtcp: false,
+                    remote: source.endpointText))
+        }
+        transport.variant = .webRtc(state)
+    }
+
+    /// Consent freshness: without valid checks for the timeout the transport disconnects.
+    func checkIceConsent(on transport: Transport, now: MediaTime) {
+        guard case .webRtc(var state) = transport.variant, state.iceState == .connected || state.iceState == .completed,
+            let last = transport.media.lastConsentAt, now.milliseconds(since: last) >= Self.iceConsentTimeout
+        else { return }
+        state.iceState = .disconnected
+        transport.media.rtpRemote = nil
+        transport.media.rtcpRemote = nil
+        transport.variant = .webRtc(state)
+    }
+}
+
+extension SocketAddress {
+    /// The IP address as 4 or 16 network-order bytes (for XOR-MAPPED-ADDRESS).
+    var rawAddressBytes: [UInt8]? {
+        switch self {
+        case .v4(let address):
+            return withUnsafeBytes(of: address.address.sin_addr) { Array($0) }
+        case .v6(let address):
+            return withUnsafeBytes(of: address.address.sin6_addr) { Array($0) }
+        case .unixDomainSocket:
+            return nil
+        }
+    }
+}
