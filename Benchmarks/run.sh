@@ -374,7 +374,7 @@ SLUICE_BIN="${SLUICE_BIN:-}"
     echo "N:           $BENCH_N; modes: $BENCH_MODES; ${BENCH_WARMUP}s warm-up + ${BENCH_DURATION}s measured per case"
     echo "packets:     $BENCH_SIZE bytes; fixed mode $BENCH_RATE pkts/s in, capped at $BENCH_MAX_OUT pkts/s out"
     if command -v gst-launch-1.0 >/dev/null 2>&1; then echo "gstreamer:   $(gst-launch-1.0 --version | sed -n 2p)"; fi
-    echo "sluice:      ${SLUICE_BIN:-(none)} (git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+    echo "sluice:      ${SLUICE_BIN:-(none)} (built $(date -u -r "${SLUICE_BIN:-/nonexistent}" +%Y-%m-%dT%H:%MZ 2>/dev/null || echo '?'); repo HEAD now $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 } | tee "$BENCH_OUT/environment.txt" >&2
 
 for mode in $BENCH_MODES; do
