@@ -54,6 +54,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // In-process recording: RTP → frames → libavformat (libavcodec only to transcode).
+        .target(
+            name: "SluiceRecorder",
+            dependencies: [
+                "SluiceRTP",
+                "CFFmpeg",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The REST API on Hummingbird.
         .target(
             name: "SluiceAPI",
@@ -78,6 +89,7 @@ let package = Package(
         .testTarget(name: "SluiceRTPTests", dependencies: ["SluiceRTP"]),
         .testTarget(name: "SluiceCryptoTests", dependencies: ["SluiceCrypto"]),
         .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine"]),
+        .testTarget(name: "SluiceRecorderTests", dependencies: ["SluiceRecorder", "SluiceRTP"]),
         .testTarget(
             name: "SluiceAPITests",
             dependencies: [

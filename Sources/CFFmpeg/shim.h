@@ -3,4 +3,15 @@
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
 #include <libavutil/avutil.h>
+#include <libavutil/audio_fifo.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/error.h>
+#include <libavutil/opt.h>
+#include <libavutil/mathematics.h>
+#include <libavutil/imgutils.h>
+
+/// AVERROR(e) and the tag errors are macros Swift cannot import.
+static inline int sluice_averror(int posixError) { return AVERROR(posixError); }
+static inline int sluice_averror_eof(void) { return AVERROR_EOF; }
+static inline int sluice_averror_eagain(void) { return AVERROR(EAGAIN); }
 #endif
