@@ -17,11 +17,17 @@ public final class Producer {
     private(set) var consumers: [Consumer] = []
     let media: ProducerMedia
     var keyFrameRequestsSent = 0
+    /// Recorders attached inside the process.
+    var taps: [any ProducerTap] = []
+    /// Creation order within the router, so selections list producers as they were made.
+    let createdOrder: Int
 
     init(
         id: String, kind: MediaKind, transportId: String, broadcasterId: String, rtpParameters: RtpParameters,
-        rtpMapping: RtpMapping, consumableRtpParameters: RtpParameters, paused: Bool, routerCapabilities: RtpCapabilities
+        rtpMapping: RtpMapping, consumableRtpParameters: RtpParameters, paused: Bool, routerCapabilities: RtpCapabilities,
+        createdOrder: Int = 0
     ) {
+        self.createdOrder = createdOrder
         self.media = ProducerMedia(parameters: rtpParameters, mapping: rtpMapping, routerCapabilities: routerCapabilities)
         self.id = id
         self.kind = kind

@@ -8,6 +8,7 @@ extension Router {
     /// sent in response accumulates in the outbox (``drainOutbox(_:)``).
     public func receive(_ datagram: ByteBuffer, on transport: Transport, socket: TransportSocket, from source: SocketAddress, now: MediaTime) {
         let media = transport.media
+        if now > lastInputTime { lastInputTime = now }
         media.bytesReceived += datagram.readableBytes
         var data = datagram
         let packetClass = PacketClass.classify(data)
@@ -65,6 +66,9 @@ extension Router {
             return
         }
         guard !producer.paused else { return }
+        if !producer.taps.isEmpty, packet.ssrc == producer.tappedSsrc {
+            tapProducer(producer, .rtp(packet.buffer, isKeyFrame: isKeyFrame, arrival: now))
+        }
         for consumer in producer.consumers {
             forward(packet, isKeyFrame: isKeyFrame, to: consumer, from: producer, now: now)
         }

@@ -23,15 +23,20 @@ extension Router {
         let producer = Producer(
             id: producerId, kind: options.kind, transportId: transport.id, broadcasterId: transport.broadcasterId,
             rtpParameters: parameters, rtpMapping: mapping, consumableRtpParameters: consumable, paused: options.paused,
-            routerCapabilities: rtpCapabilities)
+            routerCapabilities: rtpCapabilities, createdOrder: nextProducerOrder())
         insert(producer)
         transport.register(producer)
+        attachFollowingTaps(to: producer, now: lastInputTime)
         return producer
     }
 
     func setPaused(_ paused: Bool, producer: Producer) {
         guard producer.paused != paused else { return }
         producer.paused = paused
+        if !producer.taps.isEmpty {
+            tapProducer(producer, paused ? .paused : .resumed)
+            if !paused { requestKeyFrame(producer: producer, now: lastInputTime) }
+        }
         emit(
             paused
                 ? .producerPaused(producerId: producer.id, broadcasterId: producer.broadcasterId)

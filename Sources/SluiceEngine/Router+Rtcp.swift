@@ -16,7 +16,12 @@ extension Router {
         for packet in packets {
             switch packet {
             case .senderReport(let report):
-                producerStream(ssrc: report.ssrc, on: transport)?.senderReportReceived(report, now: now)
+                if let producer = transport.producer(ssrc: report.ssrc), let stream = producer.media.stream(forSsrc: report.ssrc) {
+                    stream.senderReportReceived(report, now: now)
+                    if !producer.taps.isEmpty, stream.mappedSsrc == producer.tappedSsrc {
+                        tapProducer(producer, .senderReport(ntp: report.ntpTimestamp, rtpTimestamp: report.rtpTimestamp, arrival: now))
+                    }
+                }
                 receiverReports(report.reports, on: transport, now: now)
             case .receiverReport(let report):
                 receiverReports(report.reports, on: transport, now: now)
@@ -99,6 +104,7 @@ extension Router {
     /// Runs what is due: RTCP reports, NACKs, key-frame request retries. Call at least every
     /// ``timerInterval`` milliseconds.
     public func handleTimeout(now: MediaTime) {
+        if now > lastInputTime { lastInputTime = now }
         for producer in producers.values {
             sendNacks(producer: producer, now: now)
             for ssrc in producer.media.keyFrameRequests.expired(now: now) {

@@ -29,6 +29,16 @@ public final class Router {
     /// Datagrams to send, filled by ``receive(_:on:socket:from:now:)`` and timers.
     var outbox: [OutgoingDatagram] = []
     var ntpClock: NtpClock { configuration.ntpClock }
+    /// Taps that follow producers (see ``attachTap(_:selection:broadcasterExists:now:)``).
+    var taps: [TapRegistration] = []
+    /// The latest time the owner gave us, for actions that are not driven by input.
+    var lastInputTime = MediaTime(nanoseconds: 0)
+    private var producersCreated = 0
+
+    func nextProducerOrder() -> Int {
+        producersCreated += 1
+        return producersCreated
+    }
 
     public init(configuration: RouterConfiguration, random: EngineRandom = EngineRandom()) {
         self.configuration = configuration
@@ -102,6 +112,8 @@ public final class Router {
         for consumerId in producer.consumers.map(\.id) {
             if let consumer = consumers[consumerId] { closeConsumer(consumer) }
         }
+        tapProducer(producer, .closed)
+        producer.taps.removeAll()
         transports[producer.transportId]?.removeProducer(id: producer.id)
         producers[producer.id] = nil
         emit(.producerClosed(producerId: producer.id, broadcasterId: producer.broadcasterId))
