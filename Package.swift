@@ -48,6 +48,7 @@ let package = Package(
             name: "SluiceNet",
             dependencies: [
                 "SluiceEngine",
+                "SluiceRecorder",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

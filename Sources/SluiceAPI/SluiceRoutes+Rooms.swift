@@ -30,7 +30,10 @@ extension SluiceRoutes {
     }
 
     func deleteRoom(_ request: Request, _ context: Context) async throws -> Response {
-        try await pool.closeRoom(try context.parameters.require("roomId"))
+        let roomId = try context.parameters.require("roomId")
+        _ = try pool.worker(ofRoom: roomId)
+        await recordings?.stopAll(roomId: roomId)
+        try await pool.closeRoom(roomId)
         return JSONCoding.empty(.noContent)
     }
 }

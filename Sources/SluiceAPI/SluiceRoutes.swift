@@ -19,10 +19,13 @@ public struct SluiceRoutes: Sendable {
 
     let pool: WorkerPool
     let configuration: APIConfiguration
+    /// In-process recording; nil answers recording routes with 503.
+    let recordings: RecordingService?
 
-    public init(pool: WorkerPool, configuration: APIConfiguration) {
+    public init(pool: WorkerPool, configuration: APIConfiguration, recordings: RecordingService? = nil) {
         self.pool = pool
         self.configuration = configuration
+        self.recordings = recordings
     }
 
     static let room = "/rooms/:roomId"
@@ -64,6 +67,12 @@ public struct SluiceRoutes: Sendable {
             (.get, Self.consumer + "/stats", consumerStats),
             (.get, Self.consumer + "/sdp", consumerSdp),
             (.post, Self.consumer + "/request-key-frame", requestKeyFrame),
+            (.get, Self.room + "/recordings", listRecordings),
+            (.post, Self.room + "/recordings", createRecording),
+            (.get, Self.recording, getRecording),
+            (.delete, Self.recording, deleteRecording),
+            (.get, Self.recording + "/files/:first", recordingFile),
+            (.get, Self.recording + "/files/:first/:second", recordingNestedFile),
         ]
     }
 

@@ -7,6 +7,11 @@ public struct RoomEvent: Sendable, Hashable {
     public var name: String
     /// Flat fields of the event.
     public var fields: [String: String]
+
+    public init(name: String, fields: [String: String]) {
+        self.name = name
+        self.fields = fields
+    }
 }
 
 /// Fans engine events out to the room's event-stream subscribers.
@@ -50,6 +55,21 @@ public final class RoomEventHub: Sendable {
             let roomEvent = RoomEvent(event)
             for subscriber in subscribers { subscriber.continuation.yield(roomEvent) }
         }
+    }
+
+    /// Publishes an event that does not come from the engine (recordings).
+    public func publish(roomId: String, event: RoomEvent) {
+        let subscribers = state.withLockedValue { $0.rooms[roomId] ?? [] }
+        for subscriber in subscribers { subscriber.continuation.yield(event) }
+    }
+
+    /// Ends every stream of every room (the process is shutting down).
+    public func finishAll() {
+        let all = state.withLockedValue { state -> [Subscriber] in
+            defer { state.rooms.removeAll() }
+            return state.rooms.values.flatMap { $0 }
+        }
+        for subscriber in all { subscriber.continuation.finish() }
     }
 
     /// Ends every stream of a closed room.

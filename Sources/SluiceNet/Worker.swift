@@ -36,6 +36,15 @@ public final class Worker: Sendable {
 }
 
 extension Worker {
+    /// Runs `body` on the worker's loop without waiting for it (from any thread).
+    public func execute(_ body: @escaping @Sendable (WorkerState) -> Void) {
+        eventLoop.execute { [state] in
+            let workerState = state.value
+            defer { workerState.applyPendingEvents() }
+            body(workerState)
+        }
+    }
+
     /// Drives the engines' timers at the interval they ask for.
     func startTimer() {
         let state = self.state

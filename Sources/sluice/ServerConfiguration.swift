@@ -15,6 +15,8 @@ struct ServerConfiguration: Sendable {
     var maxBodySize = 1 << 20
     var logLevel = "info"
     var mediaCodecs: [RtpCodecCapability] = SupportedRtpCapabilities.defaultMediaCodecs
+    var recordingsDir = "recordings"
+    var hlsSegmentDuration = 2.0
 
     /// The shape of `--config FILE`: the same options in camelCase, all optional.
     struct File: Decodable {
@@ -28,10 +30,18 @@ struct ServerConfiguration: Sendable {
         var maxBodySize: Int?
         var logLevel: String?
         var mediaCodecs: [RtpCodecCapability]?
+        var recordingsDir: String?
+        var hlsSegmentDuration: Double?
     }
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
+    }
+
+    /// The recordings directory as an absolute path.
+    var resolvedRecordingsDir: String {
+        let url = URL(fileURLWithPath: recordingsDir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        return url.standardizedFileURL.path
     }
 
     /// The address sockets bind to for RTP.
@@ -51,6 +61,10 @@ struct ServerConfiguration: Sendable {
             throw Invalid(description: "RTC port range \(rtcMinPort)-\(rtcMaxPort) is not a valid range within 1-65535")
         }
         guard workers >= 1 && workers <= 256 else { throw Invalid(description: "workers must be within 1-256") }
+        guard !recordingsDir.isEmpty else { throw Invalid(description: "recordings directory must not be empty") }
+        guard hlsSegmentDuration >= 0.5 && hlsSegmentDuration <= 60 else {
+            throw Invalid(description: "HLS segment duration must be within 0.5-60 seconds")
+        }
         guard maxBodySize >= 1024 else { throw Invalid(description: "max body size must be at least 1024 bytes") }
         guard IPAddressText.isValid(resolvedRtcListenIp) else {
             throw Invalid(description: "RTC listen address '\(resolvedRtcListenIp)' is not an IP address")
@@ -78,6 +92,8 @@ struct ServerConfiguration: Sendable {
         if let value = file.maxBodySize { maxBodySize = value }
         if let value = file.logLevel { logLevel = value }
         if let value = file.mediaCodecs { mediaCodecs = value }
+        if let value = file.recordingsDir { recordingsDir = value }
+        if let value = file.hlsSegmentDuration { hlsSegmentDuration = value }
     }
 }
 

@@ -7,6 +7,7 @@ import SluiceCrypto
 import SluiceEngine
 import SluiceNet
 import SluiceRTP
+import ServiceLifecycle
 
 @main
 struct SluiceCommand: AsyncParsableCommand {
@@ -50,6 +51,12 @@ struct SluiceCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical [SLUICE_LOG_LEVEL] (default info).")
     var logLevel: String?
 
+    @Option(help: "Directory recordings are written to, one subdirectory each [SLUICE_RECORDINGS_DIR] (default ./recordings).")
+    var recordingsDir: String?
+
+    @Option(help: "Target HLS segment duration in seconds [SLUICE_HLS_SEGMENT_DURATION] (default 2).")
+    var hlsSegmentDuration: Double?
+
     @Option(help: "JSON configuration file [SLUICE_CONFIG].")
     var config: String?
 
@@ -79,6 +86,13 @@ struct SluiceCommand: AsyncParsableCommand {
         if let value = try workers ?? envInt("SLUICE_WORKERS") { resolved.workers = value }
         if let value = try maxBodySize ?? envInt("SLUICE_MAX_BODY_SIZE") { resolved.maxBodySize = value }
         if let value = logLevel ?? env("SLUICE_LOG_LEVEL") { resolved.logLevel = value }
+        if let value = recordingsDir ?? env("SLUICE_RECORDINGS_DIR") { resolved.recordingsDir = value }
+        if let value = hlsSegmentDuration {
+            resolved.hlsSegmentDuration = value
+        } else if let text = env("SLUICE_HLS_SEGMENT_DURATION") {
+            guard let value = Double(text) else { throw ValidationError("SLUICE_HLS_SEGMENT_DURATION='\(text)' is not a number") }
+            resolved.hlsSegmentDuration = value
+        }
         if let path = mediaCodecs ?? env("SLUICE_MEDIA_CODECS") {
             do {
                 resolved.mediaCodecs = try ServerConfiguration.loadMediaCodecs(path: path)
@@ -122,7 +136,11 @@ struct SluiceCommand: AsyncParsableCommand {
                 workers: settings.workers, listenIp: settings.resolvedRtcListenIp,
                 announcedIp: settings.resolvedAnnouncedAddress, portRange: settings.rtcMinPort...settings.rtcMaxPort),
             routerConfiguration: routerConfiguration)
-        let routes = SluiceRoutes(pool: pool, configuration: APIConfiguration(maxBodySize: settings.maxBodySize))
+        let recordings = RecordingService(
+            settings: RecordingSettings(directory: settings.resolvedRecordingsDir, hlsTargetDuration: settings.hlsSegmentDuration),
+            pool: pool)
+        let routes = SluiceRoutes(
+            pool: pool, configuration: APIConfiguration(maxBodySize: settings.maxBodySize), recordings: recordings)
         let app = Application(
             router: routes.buildRouter(),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "sluice"),
@@ -135,18 +153,41 @@ struct SluiceCommand: AsyncParsableCommand {
                         "rtcPorts": "\(settings.rtcMinPort)-\(settings.rtcMaxPort)",
                         "announcedAddress": "\(settings.resolvedAnnouncedAddress)",
                         "openssl": "\(CryptoLibraryInfo.openSSLVersion)",
+                        "recordings": "\(settings.resolvedRecordingsDir)",
                     ])
             },
             logger: logger
         )
+        // Shut down in reverse order: first finalise recordings and end event streams (so open
+        // SSE responses complete), then the HTTP server drains.
+        let drain = ShutdownDrain {
+            if recordings.activeCount > 0 {
+                logger.info("shutting down: finalising \(recordings.activeCount) recording(s)")
+            }
+            await recordings.stopAll()
+            pool.events.finishAll()
+        }
+        let services = ServiceGroup(
+            configuration: .init(services: [app, drain], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            try await services.run()
         } catch {
+            await recordings.stopAll()
             try? await pool.shutdown()
             throw error
         }
         logger.info("shutting down: closing rooms and sockets")
         try await pool.shutdown()
         logger.info("stopped")
+    }
+}
+
+/// Runs `action` once graceful shutdown begins, before the services listed ahead of it stop.
+struct ShutdownDrain: Service {
+    let action: @Sendable () async -> Void
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await action()
     }
 }

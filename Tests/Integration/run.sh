@@ -98,9 +98,11 @@ summary_and_exit() {
 
 # ------------------------------------------------------------ start the server
 echo "run.sh: starting $BIN on $URL (rtc $RTC_MIN-$RTC_MAX, $WORKERS workers), log $LOG"
+RECORDINGS_DIR="$WORK/recordings"
+mkdir -p "$RECORDINGS_DIR"
 "$BIN" --host 127.0.0.1 --port "$PORT" --workers "$WORKERS" \
     --rtc-listen-ip 127.0.0.1 --rtc-min-port "$RTC_MIN" --rtc-max-port "$RTC_MAX" \
-    --max-body-size "$MAX_BODY" --log-level info \
+    --max-body-size "$MAX_BODY" --log-level info --recordings-dir "$RECORDINGS_DIR" \
     </dev/null >"$LOG" 2>&1 &
 SERVER_PID=$!
 
@@ -137,6 +139,7 @@ fi
 # ------------------------------------------------------------ test scripts
 export SLUICE_URL="$URL"
 export IT_RTC_MIN_PORT="$RTC_MIN" IT_RTC_MAX_PORT="$RTC_MAX" IT_MAX_BODY_SIZE="$MAX_BODY"
+export SLUICE_RECORDINGS_DIR="$RECORDINGS_DIR" SLUICE_BIN="$BIN"
 shopt -s nullglob
 scripts=("$HERE"/test_*.sh)
 shopt -u nullglob
