@@ -12,6 +12,10 @@ public enum EngineEvent: Sendable, Hashable {
     case consumerProducerResumed(consumerId: String, broadcasterId: String)
     /// A comedia transport learned where its peer sends from.
     case transportTupleLearned(transportId: String, broadcasterId: String, rtcp: Bool, remote: String)
+    /// A WebRTC transport's ICE state changed.
+    case iceStateChanged(transportId: String, broadcasterId: String, state: String)
+    /// A WebRTC transport's DTLS state changed; `reason` says why it failed.
+    case dtlsStateChanged(transportId: String, broadcasterId: String, state: String, reason: String?)
     /// A producer's or consumer's score changed (`kind` is "producer" or "consumer").
     case score(kind: String, id: String, broadcasterId: String, score: Int)
 }

@@ -35,17 +35,24 @@ extension Router {
                 transport: transport, socket: .rtp, destination: source,
                 data: response.serialized(integrityPassword: password, fingerprint: true)))
         media.lastConsentAt = now
+        let before = state.iceState
         if state.iceState == .new || state.iceState == .disconnected { state.iceState = .connected }
+        var selected = false
         if request.useCandidate, media.rtpRemote != source {
             media.rtpRemote = source
             media.rtcpRemote = source
             state.iceState = .completed
+            selected = true
             emit(
                 .transportTupleLearned(
                     transportId: transport.id, broadcasterId: transport.broadcasterId, rtcp: false,
                     remote: source.endpointText))
         }
         transport.variant = .webRtc(state)
+        if state.iceState != before {
+            emit(.iceStateChanged(transportId: transport.id, broadcasterId: transport.broadcasterId, state: state.iceState.rawValue))
+        }
+        if selected { startDtlsIfReady(transport, now: now) }
     }
 
     /// Consent freshness: without valid checks for the timeout the transport disconnects.
@@ -57,6 +64,7 @@ extension Router {
         transport.media.rtpRemote = nil
         transport.media.rtcpRemote = nil
         transport.variant = .webRtc(state)
+        emit(.iceStateChanged(transportId: transport.id, broadcasterId: transport.broadcasterId, state: state.iceState.rawValue))
     }
 }
 

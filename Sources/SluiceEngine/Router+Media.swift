@@ -12,9 +12,17 @@ extension Router {
         media.bytesReceived += datagram.readableBytes
         var data = datagram
         let packetClass = PacketClass.classify(data)
-        if packetClass == .stun, case .webRtc = transport.variant {
-            receiveStun(data, on: transport, from: source, now: now)
-            return
+        if case .webRtc = transport.variant {
+            switch packetClass {
+            case .stun:
+                receiveStun(data, on: transport, from: source, now: now)
+                return
+            case .dtls:
+                receiveDtls(data, on: transport, from: source, now: now)
+                return
+            case .rtp, .rtcp, .unknown:
+                break
+            }
         }
         if media.srtpRequired && media.srtp == nil {
             media.drops.notConnected += 1
@@ -157,9 +165,16 @@ extension Router {
             }
             return true
         case .webRtc:
-            // ICE decides the tuple for WebRTC transports; not wired yet.
-            media.drops.notConnected += 1
-            return false
+            // ICE decides the tuple: media comes from the selected one only.
+            guard let remote = media.rtpRemote else {
+                media.drops.notConnected += 1
+                return false
+            }
+            guard remote == source else {
+                media.drops.wrongSource += 1
+                return false
+            }
+            return true
         }
     }
 

@@ -105,6 +105,7 @@ extension Router {
     /// ``timerInterval`` milliseconds.
     public func handleTimeout(now: MediaTime) {
         if now > lastInputTime { lastInputTime = now }
+        handleDtlsTimeouts(now: now)
         for producer in producers.values {
             sendNacks(producer: producer, now: now)
             for ssrc in producer.media.keyFrameRequests.expired(now: now) {

@@ -129,8 +129,10 @@ extension Router {
                 throw .invalid("dtlsParameters.fingerprints[\(index)]: \(error)")
             }
         }
-        state.remoteDtlsParameters = DtlsParameters(role: dtlsParameters.role ?? .auto, fingerprints: normalised)
-        state.dtlsState = .connecting
+        let remote = DtlsParameters(role: dtlsParameters.role ?? .auto, fingerprints: normalised)
+        state.remoteDtlsParameters = remote
         transport.variant = .webRtc(state)
+        setDtlsState(.connecting, on: transport, reason: nil)
+        setUpDtls(transport, remote: remote)
     }
 }

@@ -1,4 +1,5 @@
 public import SluiceRTP
+public import SluiceCrypto
 
 /// What every router of this process shares: its capabilities and our DTLS identity.
 public struct RouterConfiguration: Sendable {
@@ -7,10 +8,16 @@ public struct RouterConfiguration: Sendable {
     public var dtlsFingerprints: [DtlsFingerprintParameters]
     /// Converts the worker's monotonic time to NTP for sender reports.
     public var ntpClock: NtpClock
+    /// Our DTLS identity for WebRTC transports; without it they never get SRTP keys.
+    public var dtlsContext: DtlsContext?
 
-    public init(rtpCapabilities: RtpCapabilities, dtlsFingerprints: [DtlsFingerprintParameters], ntpClock: NtpClock = NtpClock(offset: 0)) {
+    public init(
+        rtpCapabilities: RtpCapabilities, dtlsFingerprints: [DtlsFingerprintParameters], ntpClock: NtpClock = NtpClock(offset: 0),
+        dtlsContext: DtlsContext? = nil
+    ) {
         self.rtpCapabilities = rtpCapabilities
         self.dtlsFingerprints = dtlsFingerprints
+        self.dtlsContext = dtlsContext
         self.ntpClock = ntpClock
     }
 }

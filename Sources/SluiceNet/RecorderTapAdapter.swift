@@ -33,10 +33,6 @@ final class RecorderTapAdapter: ProducerTap {
     }
 }
 
-extension MediaTime {
-    var seconds: Double { Double(nanoseconds) / 1e9 }
-}
-
 extension UInt64 {
     /// A 32.32 NTP timestamp in seconds.
     var ntpSeconds: Double { Double(self >> 32) + Double(self & 0xFFFF_FFFF) / 4_294_967_296 }

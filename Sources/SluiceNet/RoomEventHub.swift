@@ -106,6 +106,12 @@ extension RoomEvent {
             self.init(
                 name: "tuple",
                 fields: ["broadcasterId": broadcasterId, "transportId": transportId, "socket": rtcp ? "rtcp" : "rtp", "remote": remote])
+        case .iceStateChanged(let transportId, let broadcasterId, let state):
+            self.init(name: "icestatechange", fields: ["broadcasterId": broadcasterId, "transportId": transportId, "iceState": state])
+        case .dtlsStateChanged(let transportId, let broadcasterId, let state, let reason):
+            var fields = ["broadcasterId": broadcasterId, "transportId": transportId, "dtlsState": state]
+            if let reason { fields["reason"] = reason }
+            self.init(name: "dtlsstatechange", fields: fields)
         case .score(let kind, let id, let broadcasterId, let score):
             self.init(name: "score", fields: ["broadcasterId": broadcasterId, kind + "Id": id, "score": String(score)])
         }

@@ -130,7 +130,8 @@ struct SluiceCommand: AsyncParsableCommand {
             rtpCapabilities: capabilities,
             dtlsFingerprints: certificate.fingerprints.map {
                 DtlsFingerprintParameters(algorithm: $0.algorithm.rawValue, value: $0.value)
-            })
+            },
+            dtlsContext: try DtlsContext(certificate: certificate))
         let pool = try await WorkerPool.start(
             configuration: NetConfiguration(
                 workers: settings.workers, listenIp: settings.resolvedRtcListenIp,

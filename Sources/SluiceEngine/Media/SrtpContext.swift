@@ -15,6 +15,12 @@ final class SrtpContext {
         inbound = try SrtpSession(profile: profile, keyAndSalt: remoteKey, direction: .inbound)
     }
 
+    /// From the keys a DTLS handshake exported.
+    init(profile: SrtpProfile, localKey: [UInt8], remoteKey: [UInt8]) throws {
+        outbound = try SrtpSession(profile: profile, keyAndSalt: localKey, direction: .outbound)
+        inbound = try SrtpSession(profile: profile, keyAndSalt: remoteKey, direction: .inbound)
+    }
+
     convenience init(local: SrtpParameters, remote: SrtpParameters) throws {
         guard let localKey = Data(base64Encoded: local.keyBase64), let remoteKey = Data(base64Encoded: remote.keyBase64) else {
             throw EngineError.invalid("srtpParameters.keyBase64: not valid base64")

@@ -1,4 +1,5 @@
 public import NIOCore
+internal import SluiceCrypto
 
 /// Which socket of a transport a datagram came in on or goes out of. With rtcp-mux (and on
 /// WebRTC transports) everything uses `.rtp`.
@@ -32,6 +33,9 @@ public struct TransportDropCounters: Sendable, Hashable, Codable {
     public var malformedStun = 0
     /// Binding requests with a wrong ufrag, integrity or fingerprint (no answer is sent).
     public var stunAuthFailure = 0
+    /// DTLS datagrams not taken: before connect or ICE selection, from another tuple, after a
+    /// failed handshake, or records DTLS could not parse.
+    public var dtls = 0
 }
 
 /// Packet-path state of a transport: remote tuples, RTCP timing, counters.
@@ -57,6 +61,10 @@ final class TransportMedia {
     var lastReceiverReferenceTime: (ntpCompact: UInt32, at: MediaTime)?
     /// Last valid ICE connectivity check, for consent freshness.
     var lastConsentAt: MediaTime?
+    /// The DTLS handshake of a connected WebRTC transport (it yields the SRTP keys).
+    var dtls: DtlsSession?
+    /// Malformed records the session had counted at the last look.
+    var dtlsMalformedSeen = 0
 
     init(rtcpSsrc: UInt32) {
         self.rtcpSsrc = rtcpSsrc
