@@ -15,7 +15,9 @@ SWIFT   ?= swift
 PYTHON  ?= python3
 VENV    ?= .venv
 
-VENV_STAMP := $(VENV)/.sluice-venv.stamp
+# The stamp names what the venv holds: adding a package renames it, so an existing
+# .venv gets the new packages on the next `make venv`.
+VENV_STAMP := $(VENV)/.sluice-venv.schemathesis-aiortc-pymediasoup.stamp
 
 # Debian packages the build, the tests and the tools need.
 DEB_PACKAGES := \
@@ -27,7 +29,7 @@ DEB_PACKAGES := \
 
 SHELL_SCRIPTS := .ci/run $(wildcard Tests/Integration/*.sh) $(wildcard Benchmarks/*.sh)
 
-.PHONY: help deps venv build release run test unit integration bench lint clean distclean
+.PHONY: help deps venv build release run test unit integration bench bench-recording lint clean distclean
 
 help: ## Show this help
 	@echo "Sluice make targets:"
@@ -60,13 +62,13 @@ deps: ## Install the Debian packages we need (apt-get as root; else prints the s
 		exit 1; \
 	fi
 
-venv: $(VENV_STAMP) ## Create .venv with schemathesis (once; stamp file)
+venv: $(VENV_STAMP) ## Create .venv with schemathesis, aiortc and pymediasoup (once; stamp file)
 
 $(VENV_STAMP):
 	@echo "venv: creating $(VENV) with $$(command -v $(PYTHON)) ($$($(PYTHON) --version 2>&1))"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check schemathesis
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check schemathesis aiortc pymediasoup
 	@$(VENV)/bin/schemathesis --version
 	@touch $@
 
@@ -107,6 +109,11 @@ bench: ## Run the benchmarks (Benchmarks/run.sh) if present
 	else \
 		echo "bench: Benchmarks/run.sh not present yet; nothing to do"; \
 	fi
+
+bench-recording: ## Recording CPU benchmark (Benchmarks/recording), release build
+	swift build -c release --product sluice
+	python3 Benchmarks/recording/recording_bench.py --sluice "$$(swift build -c release --show-bin-path)/sluice" \
+		--json Benchmarks/results/recording.json
 
 lint: ## bash -n and shellcheck (if installed) on the shell scripts
 	@for f in $(SHELL_SCRIPTS); do bash -n "$$f"; done

@@ -4,7 +4,7 @@
 # two comedia plain transports):
 #
 #   - bad requests first: bad format, unknown producer, malformed JSON, both selections,
-#     unknown room, unknown recording — clear 4xx, nothing created;
+#     unknown room, an empty room, unknown recording — clear 4xx, nothing created;
 #   - a webm recording of the room and an hls recording of the broadcaster, started before the
 #     ingest; while recording: GET shows state recording, live.m3u8 rolls without ENDLIST;
 #   - DELETE finalises: webm has vp8 + opus, the ingest's duration ±10 %, decodes silently,
@@ -60,6 +60,11 @@ http POST "/rooms/$ROOM/recordings" '{"format":"webm","broadcasterId":"nobody"}'
 assert_problem_where "unknown broadcaster → 404" 404 '.detail | test("nobody")'
 http POST "/rooms/no-such-room-$(rand_id 6)/recordings" '{"format":"webm"}'
 assert_problem_where "unknown room → 404" 404 '.status == 404'
+EMPTY_ROOM="it-rec-empty-$(rand_id 6)"
+room_caps "$EMPTY_ROOM"
+http POST "/rooms/$EMPTY_ROOM/recordings" '{"format":"mkv"}'
+assert_problem_where "a recording of an empty room → 409" 409 '.detail | test("no producers")'
+http DELETE "/rooms/$EMPTY_ROOM"
 http GET "/rooms/$ROOM/recordings/not-a-recording"
 assert_problem_where "unknown recording → 404" 404 '.status == 404'
 http GET "/rooms/$ROOM/recordings"
