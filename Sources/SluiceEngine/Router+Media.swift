@@ -65,6 +65,8 @@ extension Router {
         switch producer.media.ingest(&packet, now: now) {
         case .forward(let keyFrame, let requestKeyFrame):
             isKeyFrame = keyFrame
+            // After ingest the extension ids are the router's.
+            recordWideSequence(packet, on: transport, now: now)
             if requestKeyFrame { self.requestKeyFrame(producer: producer, now: now) }
         case .unknownPayloadType:
             media.drops.unknownPayloadType += 1
@@ -182,6 +184,7 @@ extension Router {
         let media = transport.media
         guard let destination = media.rtpRemote, !media.srtpRequired || media.srtp != nil else { return }
         var data = buffer
+        if case .webRtc = transport.variant { stampSendExtensions(&data, on: transport, now: lastInputTime) }
         if let srtp = media.srtp, !srtp.protectRtp(&data) { return }
         media.rtpPacketsSent += 1
         media.bytesSent += data.readableBytes

@@ -106,6 +106,7 @@ extension Router {
     public func handleTimeout(now: MediaTime) {
         if now > lastInputTime { lastInputTime = now }
         handleDtlsTimeouts(now: now)
+        sendCongestionFeedback(now: now)
         for producer in producers.values {
             sendNacks(producer: producer, now: now)
             for ssrc in producer.media.keyFrameRequests.expired(now: now) {

@@ -1,5 +1,6 @@
 public import NIOCore
 internal import SluiceCrypto
+internal import SluiceRTP
 
 /// Which socket of a transport a datagram came in on or goes out of. With rtcp-mux (and on
 /// WebRTC transports) everything uses `.rtp`.
@@ -65,6 +66,13 @@ final class TransportMedia {
     var dtls: DtlsSession?
     /// Malformed records the session had counted at the last look.
     var dtlsMalformedSeen = 0
+    /// Transport-wide sequence number of the next packet we send (WebRTC).
+    var nextWideSequence: UInt16 = 1
+    /// Transport-wide sequence numbers received since the last feedback, with arrival times.
+    var wideArrivals: [TransportLayerCC.Arrival] = []
+    var transportFeedbackCount: UInt8 = 0
+    var lastTransportFeedbackAt = MediaTime(nanoseconds: 0)
+    var lastRembAt = MediaTime(nanoseconds: 0)
 
     init(rtcpSsrc: UInt32) {
         self.rtcpSsrc = rtcpSsrc
