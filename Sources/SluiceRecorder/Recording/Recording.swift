@@ -139,6 +139,8 @@ public final class Recording: @unchecked Sendable {
             if shouldStop { break }
         }
         queue.close()
+        // What was offered before the stop (media, closes) is still recorded.
+        for item in queue.takeAll(timeout: 0) where state != .failed { handle(item) }
         if state != .failed {
             state = .stopping
             publish()

@@ -6,8 +6,8 @@
 /// one sender line up as they were captured), otherwise by the first frame's arrival — and
 /// from there advances by RTP timestamps alone, as the media says. An arrival-anchored track
 /// moves to its first sender report once one arrives. A timestamp step that disagrees with the
-/// arrival step by more than ``restartThreshold`` means the sender restarted: the track anchors
-/// afresh.
+/// arrival step by more than ``restartThreshold``, or that goes back by more than
+/// ``backwardRestartThreshold``, means the sender restarted: the track anchors afresh.
 struct TrackClock {
     let clockRate: Double
     private var lastExtended: Int64?
@@ -16,6 +16,8 @@ struct TrackClock {
     private var anchoredBySenderReport = false
     private var lastFrame: (extended: Int64, arrival: Double)?
     static let restartThreshold: Double = 5
+    /// Frames reach the clock in order, so timestamps going back further than this are a new sender.
+    static let backwardRestartThreshold: Double = 1
 
     init(clockRate: Int) { self.clockRate = Double(max(1, clockRate)) }
 
@@ -39,7 +41,7 @@ struct TrackClock {
     mutating func localTime(extended: Int64, arrival: Double, groupOffset: Double?) -> Double {
         if let last = lastFrame {
             let mediaStep = Double(extended - last.extended) / clockRate
-            if abs(mediaStep - (arrival - last.arrival)) > Self.restartThreshold {
+            if mediaStep < -Self.backwardRestartThreshold || abs(mediaStep - (arrival - last.arrival)) > Self.restartThreshold {
                 anchor = nil
                 anchoredBySenderReport = false
                 // A report older than the previous frame belongs to the old sender.
