@@ -89,7 +89,7 @@ let package = Package(
 
         .testTarget(name: "SluiceRTPTests", dependencies: ["SluiceRTP"]),
         .testTarget(name: "SluiceCryptoTests", dependencies: ["SluiceCrypto"]),
-        .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine"]),
+        .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "SluiceCrypto"]),
         .testTarget(name: "SluiceRecorderTests", dependencies: ["SluiceRecorder", "SluiceRTP"]),
         .testTarget(
             name: "SluiceAPITests",

@@ -63,6 +63,12 @@ extension Router {
                 do {
                     media.srtp = try SrtpContext(profile: keys.profile, localKey: keys.localKeyAndSalt, remoteKey: keys.remoteKeyAndSalt)
                     setDtlsState(.connected, on: transport, reason: nil)
+                    // Consumers start now: each on a fresh key frame.
+                    for consumerId in transport.consumerIds {
+                        guard let consumer = consumer(withId: consumerId), let producer = producer(withId: consumer.producerId) else { continue }
+                        consumer.media.syncRequired = true
+                        requestKeyFrame(producer: producer, now: now)
+                    }
                 } catch {
                     setDtlsState(.failed, on: transport, reason: "SRTP keys refused: \(error)")
                 }

@@ -86,7 +86,11 @@ extension Router {
 
     func forward(_ packet: RtpPacket, isKeyFrame: Bool, to consumer: Consumer, from producer: Producer, now: MediaTime) {
         let transport = consumer.transport
-        guard !consumer.paused, !consumer.producerPaused, transport.media.rtpRemote != nil else { return }
+        // Nothing is prepared before the transport can send (a WebRTC one waits for DTLS), so the
+        // key frame a consumer starts on is one that actually leaves.
+        guard !consumer.paused, !consumer.producerPaused, transport.media.rtpRemote != nil,
+            !transport.media.srtpRequired || transport.media.srtp != nil
+        else { return }
         switch consumer.media.prepare(packet, isKeyFrame: isKeyFrame, now: now) {
         case .send(let buffer):
             sendRtp(buffer, on: transport)

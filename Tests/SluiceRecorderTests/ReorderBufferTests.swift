@@ -104,6 +104,17 @@ struct ReorderBufferTests {
         #expect(buffer.late == 0)
     }
 
+    @Test func senderRestartSlightlyBehindStartsOverAfterARunOfLatePackets() {
+        var buffer = ReorderBuffer()
+        #expect(Self.run(&buffer, Array(UInt16(2000)...2010)).count == 11)
+        // The restarted sender numbers from 1000: 51 packets in a row are "late"…
+        let late = Self.run(&buffer, Array(UInt16(1000)...1050))
+        #expect(late == ["gap0", "p1050"], "the run of late packets is taken as a new sequence")
+        #expect(buffer.late == 51)
+        // …and the new numbering flows from there.
+        #expect(Self.run(&buffer, [1051, 1052]) == ["p1051", "p1052"])
+    }
+
     @Test func jumpWithinThresholdIsAGapNotARestart() {
         var buffer = ReorderBuffer(maximumPackets: 0)
         #expect(Self.run(&buffer, [10, 2010]) == ["p10", "gap1999", "p2010"])

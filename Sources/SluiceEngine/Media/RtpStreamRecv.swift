@@ -81,6 +81,35 @@ final class RtpStreamRecv {
         lastSenderReportNtp = UInt32(truncatingIfNeeded: report.ntpTimestamp >> 16)
         lastSenderReportAt = now
         lastSenderReport = (report.ntpTimestamp, report.rtpTimestamp)
+        // The sender's clock runs apart from ours by an unknown offset; the smallest
+        // arrival-minus-NTP seen is the best estimate (the least-delayed report), so the
+        // report's RTP timestamp belongs to `now` minus this report's extra delay — not to its
+        // arrival, which varies with when the sender happened to send it.
+        let delay = Self.ntpNanoseconds(report.ntpTimestamp).map { Int64(bitPattern: now.nanoseconds) - $0 }
+        if let delay {
+            if let least = leastSenderReportDelay {
+                // Let the estimate follow slow clock drift.
+                leastSenderReportDelay = min(delay, least + 1_000_000)
+            } else {
+                leastSenderReportDelay = delay
+            }
+            let extra = max(0, delay - (leastSenderReportDelay ?? delay))
+            lastSenderReportCapturedAt = MediaTime(nanoseconds: now.nanoseconds &- UInt64(min(extra, Int64(now.nanoseconds))))
+        } else {
+            lastSenderReportCapturedAt = now
+        }
+    }
+
+    /// Local time of the latest sender report's NTP instant (see ``senderReportReceived(_:now:)``).
+    private(set) var lastSenderReportCapturedAt: MediaTime?
+    private var leastSenderReportDelay: Int64?
+
+    /// A 32.32 NTP timestamp in nanoseconds (nil for zero, which senders use for "unknown").
+    static func ntpNanoseconds(_ ntp: UInt64) -> Int64? {
+        guard ntp != 0 else { return nil }
+        let seconds = Int64(ntp >> 32)
+        let fraction = Int64((ntp & 0xFFFF_FFFF) * 1_000_000_000 >> 32)
+        return seconds &* 1_000_000_000 &+ fraction
     }
 
     /// A reception report block for our RR, updating the interval statistics and the score.

@@ -16,6 +16,9 @@ public enum ReorderOutput: Sendable {
 public struct ReorderBuffer: Sendable {
     /// A sequence jump larger than this (in either direction) is a sender restart.
     public static let restartThreshold = 3000
+    /// Late packets in a row that mean the sender restarted behind its old numbering.
+    static let lateRunRestart = 50
+    private var consecutiveLate = 0
 
     public let maximumPackets: Int
     public let maximumDelay: Double
@@ -63,11 +66,22 @@ public struct ReorderBuffer: Sendable {
         if distance < 0 {
             if -distance <= Self.releasedHistory, released[slot(packet.sequenceNumber)] == Int32(packet.sequenceNumber) {
                 duplicates += 1
-            } else {
-                late += 1
+                return output
+            }
+            late += 1
+            consecutiveLate += 1
+            // A sender that restarted a little behind its old numbering looks "late" forever:
+            // a run of late packets means a new sequence, not stragglers.
+            if consecutiveLate > Self.lateRunRestart {
+                consecutiveLate = 0
+                releaseAllWaiting(into: &output)
+                output.append(.gap(lost: 0))
+                forgetSequence()
+                release(packet, into: &output)
             }
             return output
         }
+        consecutiveLate = 0
         if distance == 0 {
             release(packet, into: &output)
             releaseConsecutive(into: &output)
