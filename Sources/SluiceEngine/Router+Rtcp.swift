@@ -19,7 +19,9 @@ extension Router {
                 if let producer = transport.producer(ssrc: report.ssrc), let stream = producer.media.stream(forSsrc: report.ssrc) {
                     stream.senderReportReceived(report, now: now)
                     if !producer.taps.isEmpty, stream.mappedSsrc == producer.tappedSsrc {
-                        tapProducer(producer, .senderReport(ntp: report.ntpTimestamp, rtpTimestamp: report.rtpTimestamp, arrival: now))
+                        tapProducer(
+                            producer,
+                            .senderReport(ntp: report.ntpTimestamp, rtpTimestamp: report.rtpTimestamp, arrival: stream.lastSenderReportCapturedAt ?? now))
                     }
                 }
                 receiverReports(report.reports, on: transport, now: now)
@@ -176,7 +178,7 @@ extension Router {
             guard let consumer = consumer(withId: id) else { continue }
             var reference: RtpStreamSend.TimestampReference?
             if let source = producer(withId: consumer.producerId)?.media.streams.first ?? nil,
-                let sr = source.lastSenderReport, let at = source.lastSenderReportAt
+                let sr = source.lastSenderReport, let at = source.lastSenderReportCapturedAt
             {
                 reference = RtpStreamSend.TimestampReference(rtpTimestamp: sr.rtpTimestamp, at: at)
             }

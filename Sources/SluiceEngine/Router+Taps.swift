@@ -58,7 +58,7 @@ extension Router {
         guard !producer.taps.contains(where: { $0 === tap }) else { return }
         producer.taps.append(tap)
         tap.tapped(.attached(producer.tapDescription), producerId: producer.id)
-        if let stream = producer.media.streams.first ?? nil, let report = stream.lastSenderReport, let at = stream.lastSenderReportAt {
+        if let stream = producer.media.streams.first ?? nil, let report = stream.lastSenderReport, let at = stream.lastSenderReportCapturedAt {
             tap.tapped(.senderReport(ntp: report.ntp, rtpTimestamp: report.rtpTimestamp, arrival: at), producerId: producer.id)
         }
         requestKeyFrame(producer: producer, now: now)
