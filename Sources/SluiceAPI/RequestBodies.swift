@@ -35,6 +35,8 @@ struct TransportBody: Decodable {
     var sctpCapabilities: SctpCapabilities?
     var enableSrtp: Bool?
     var srtpCryptoSuite: SrtpCryptoSuite?
+    /// webrtc: use the worker's shared WebRTC port (default); false binds a UDP port of its own.
+    var sharedPort: Bool?
 
     enum Kind {
         case plain(PlainTransportOptions)
@@ -44,7 +46,8 @@ struct TransportBody: Decodable {
     func kind() throws -> Kind {
         switch type {
         case "plain":
-            // sctpCapabilities mean nothing on plain transports; ignored as the reference server does.
+            // sctpCapabilities mean nothing on plain transports; ignored as the reference server does
+            // (so is sharedPort: plain transports always have ports of their own).
             // srtpCryptoSuite only matters with enableSrtp: true (as in the reference engine).
             return .plain(
                 PlainTransportOptions(
@@ -60,7 +63,7 @@ struct TransportBody: Decodable {
                 }
                 streams = requested
             }
-            return .webRtc(WebRtcTransportOptions(numSctpStreams: streams))
+            return .webRtc(WebRtcTransportOptions(numSctpStreams: streams, sharedPort: sharedPort ?? true))
         default:
             throw Problem.invalid("type: '\(type)' must be 'plain' or 'webrtc'")
         }

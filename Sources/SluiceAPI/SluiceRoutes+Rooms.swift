@@ -8,10 +8,15 @@ extension SluiceRoutes {
         var status: String
         var workers: Int
         var rooms: Int
+        /// Each worker's shared WebRTC port and its drop counters (absent without shared ports).
+        var webRtcServers: [WorkerWebRtcServerStats]?
     }
 
     func health(_ request: Request, _ context: Context) async throws -> Response {
-        try JSONCoding.response(Health(status: "ok", workers: pool.workers.count, rooms: pool.roomCount))
+        // Visiting every worker loop for the shared-port counters also shows they are responsive.
+        let servers = pool.hasSharedWebRtcPorts ? try await pool.webRtcServerStats() : nil
+        return try JSONCoding.response(
+            Health(status: "ok", workers: pool.workers.count, rooms: pool.roomCount, webRtcServers: servers))
     }
 
     struct RoomList: Encodable { var rooms: [RoomSummary] }

@@ -19,11 +19,20 @@ extension SluiceRoutes {
             ) { room, binding in
                 try room.createPlainTransport(broadcasterId: broadcasterId, options: options, binding: binding)
             }
-        case .webRtc(let options):
-            created = try await pool.createTransport(
-                roomId: roomId, broadcasterId: broadcasterId, separateRtcpSocket: false
-            ) { room, binding in
-                try room.createWebRtcTransport(broadcasterId: broadcasterId, options: options, binding: binding)
+        case .webRtc(var options):
+            if options.sharedPort && pool.hasSharedWebRtcPorts {
+                created = try await pool.createTransportOnSharedPort(roomId: roomId, broadcasterId: broadcasterId) {
+                    [options] room, binding in
+                    try room.createWebRtcTransport(broadcasterId: broadcasterId, options: options, binding: binding)
+                }
+            } else {
+                // `sharedPort: false`, or a server without shared ports: a UDP socket of its own.
+                options.sharedPort = false
+                created = try await pool.createTransport(
+                    roomId: roomId, broadcasterId: broadcasterId, separateRtcpSocket: false
+                ) { [options] room, binding in
+                    try room.createWebRtcTransport(broadcasterId: broadcasterId, options: options, binding: binding)
+                }
             }
         }
         return try JSONCoding.response(created)
@@ -67,6 +76,18 @@ extension SluiceRoutes {
             }
         }
         return JSONCoding.empty()
+    }
+
+    struct RestartIceAnswer: Encodable {
+        var iceParameters: IceParameters
+    }
+
+    /// mediasoup's `restartIce`: new ICE credentials; on a shared port the old ufrag stops
+    /// working at once. 400 on a plain transport.
+    func restartIce(_ request: Request, _ context: Context) async throws -> Response {
+        let (broadcasterId, transportId) = try transportIds(context)
+        let parameters = try await inRoom(context) { try $0.restartIce(broadcasterId: broadcasterId, transportId: transportId) }
+        return try JSONCoding.response(RestartIceAnswer(iceParameters: parameters))
     }
 
     func transportIds(_ context: Context) throws -> (String, String) {

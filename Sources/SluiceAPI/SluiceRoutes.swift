@@ -48,6 +48,7 @@ public struct SluiceRoutes: Sendable {
             (.get, Self.transport, getTransport),
             (.delete, Self.transport, deleteTransport),
             (.post, Self.transport + "/connect", connectTransport),
+            (.post, Self.transport + "/restart-ice", restartIce),
             (.post, Self.transport + "/producers", createProducer),
             (.post, Self.transport + "/consume", createConsumer),
             (.post, Self.transport + "/produce/data", dataChannelsNotImplemented),

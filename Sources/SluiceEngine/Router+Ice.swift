@@ -9,6 +9,10 @@ extension Router {
     static let iceConsentTimeout: UInt64 = 30_000
 
     func receiveStun(_ data: ByteBuffer, on transport: Transport, from source: SocketAddress, now: MediaTime) {
+        receiveStun(data, on: transport, from: .udp(source), now: now)
+    }
+
+    func receiveStun(_ data: ByteBuffer, on transport: Transport, from tuple: RemoteTuple, now: MediaTime) {
         let media = transport.media
         guard case .webRtc(var state) = transport.variant else { return }
         guard let request = try? StunMessage(parsing: data), request.messageClass == .request,
@@ -19,6 +23,7 @@ extension Router {
         }
         // USERNAME is "ourUfrag:theirUfrag"; a wrong one, or a bad integrity or fingerprint,
         // gets no answer so that probes learn nothing.
+        let source = tuple.address
         let password = Array(state.iceParameters.password.utf8)
         guard let username = request.username,
             username.split(separator: ":", maxSplits: 1).first.map(String.init) == state.iceParameters.usernameFragment,
@@ -32,13 +37,15 @@ extension Router {
         let response = StunMessage.bindingSuccess(to: request, mappedAddress: address, port: UInt16(truncatingIfNeeded: port))
         outbox.append(
             OutgoingDatagram(
-                transport: transport, socket: .rtp, destination: source,
+                transport: transport, socket: .rtp, tuple: tuple,
                 data: response.serialized(integrityPassword: password, fingerprint: true)))
         media.lastConsentAt = now
+        media.webRtcServer?.learn(tuple, for: transport)
         let before = state.iceState
         if state.iceState == .new || state.iceState == .disconnected { state.iceState = .connected }
         var selected = false
-        if request.useCandidate, media.rtpRemote != source {
+        if request.useCandidate, media.selectedTuple != tuple {
+            media.selectedTuple = tuple
             media.rtpRemote = source
             media.rtcpRemote = source
             state.iceState = .completed
@@ -60,7 +67,26 @@ extension Router {
         guard case .webRtc(var state) = transport.variant, state.iceState == .connected || state.iceState == .completed,
             let last = transport.media.lastConsentAt, now.milliseconds(since: last) >= Self.iceConsentTimeout
         else { return }
+        disconnectIce(transport, state: &state)
+        // Its tuples no longer route to it on a shared port until a new check succeeds.
+        transport.media.webRtcServer?.removeTuples(of: transport)
+    }
+
+    /// The selected tuple went away (its ICE-TCP connection closed).
+    func iceSelectedTupleLost(_ transport: Transport) {
+        guard case .webRtc(var state) = transport.variant else { return }
+        if state.iceState == .connected || state.iceState == .completed {
+            disconnectIce(transport, state: &state)
+        } else {
+            transport.media.selectedTuple = nil
+            transport.media.rtpRemote = nil
+            transport.media.rtcpRemote = nil
+        }
+    }
+
+    private func disconnectIce(_ transport: Transport, state: inout WebRtcTransportState) {
         state.iceState = .disconnected
+        transport.media.selectedTuple = nil
         transport.media.rtpRemote = nil
         transport.media.rtcpRemote = nil
         transport.variant = .webRtc(state)

@@ -23,23 +23,35 @@ extension Router {
     func createWebRtcTransport(
         broadcasterId: String, options: WebRtcTransportOptions, binding: TransportBinding
     ) -> Transport {
+        let server = options.sharedPort ? webRtcServer : nil
         let ice = IceParameters(
-            usernameFragment: random.token(length: 32), password: random.token(length: 32), iceLite: true)
-        let candidate = IceCandidate(
-            foundation: "udpcandidate", priority: IceCandidate.priority(localPreference: 65535),
-            ip: binding.announcedIp, address: binding.announcedIp, protocol: .udp, port: binding.port,
-            type: "host", tcpType: nil)
+            usernameFragment: newIceUsernameFragment(on: server), password: random.token(length: 32), iceLite: true)
+        let candidates: [IceCandidate]
+        if let server {
+            candidates = server.iceCandidates
+        } else {
+            candidates = [
+                IceCandidate(
+                    foundation: "udpcandidate", priority: IceCandidate.priority(localPreference: 65535),
+                    ip: binding.announcedIp, address: binding.announcedIp, protocol: .udp, port: binding.port,
+                    type: "host", tcpType: nil)
+            ]
+        }
         let sctp = options.numSctpStreams.map {
             SctpParameters(port: 5000, OS: $0.OS, MIS: $0.MIS, maxMessageSize: 262_144)
         }
         let state = WebRtcTransportState(
-            binding: binding, iceParameters: ice, iceCandidates: [candidate],
+            binding: server?.binding ?? binding, iceParameters: ice, iceCandidates: candidates,
             dtlsParameters: DtlsParameters(role: .auto, fingerprints: configuration.dtlsFingerprints),
             sctpParameters: sctp)
         let transport = Transport(
             id: random.uuid(), broadcasterId: broadcasterId, variant: .webRtc(state), cname: random.token(length: 8), rtcpSsrc: random.ssrc())
         // Media on WebRTC transports is SRTP keyed by DTLS: nothing passes until that exists.
         transport.media.srtpRequired = true
+        if let server {
+            server.register(transport, router: self, ufrag: ice.usernameFragment)
+            transport.media.webRtcServer = server
+        }
         insert(transport)
         return transport
     }

@@ -40,6 +40,9 @@ public final class Router {
     var taps: [TapRegistration] = []
     /// The latest time the owner gave us, for actions that are not driven by input.
     var lastInputTime = MediaTime(nanoseconds: 0)
+    /// The worker's shared WebRTC port, set by the owner; transports created with
+    /// `sharedPort` register there instead of using a socket of their own.
+    public var webRtcServer: WebRtcServer?
     private var producersCreated = 0
 
     func nextProducerOrder() -> Int {
@@ -111,6 +114,8 @@ public final class Router {
         for producerId in transport.producerIds {
             if let producer = producers[producerId] { closeProducer(producer) }
         }
+        transport.media.webRtcServer?.unregister(transport)
+        transport.media.webRtcServer = nil
         transports[transport.id] = nil
         emit(.transportClosed(transportId: transport.id, broadcasterId: transport.broadcasterId))
     }

@@ -29,6 +29,11 @@ final class PortAllocator: Sendable {
         }
     }
 
+    /// Reserves a given port; false when it is already in use.
+    func reserve(_ port: Int) -> Bool {
+        state.withLockedValue { $0.inUse.insert(port).inserted }
+    }
+
     func release(_ port: Int) {
         _ = state.withLockedValue { $0.inUse.remove(port) }
     }

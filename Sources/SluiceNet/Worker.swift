@@ -59,5 +59,6 @@ extension Worker {
 extension WorkerState {
     func applyPendingEvents() {
         for room in rooms.values { apply(room.drainEvents(), roomId: room.id) }
+        if sharedPort?.server.hasConnectionsToClose == true { closeConnectionsTheServerDropped() }
     }
 }

@@ -9,12 +9,30 @@ public struct NetConfiguration: Sendable {
     public var listenIp: String
     public var announcedIp: String
     public var portRange: ClosedRange<Int>
+    /// The shared WebRTC port of each worker (UDP and ICE-TCP), nil for none: then every WebRTC
+    /// transport binds a UDP socket of its own.
+    public var webRtcServer: WebRtcServerSettings?
 
-    public init(workers: Int, listenIp: String, announcedIp: String, portRange: ClosedRange<Int>) {
+    public init(
+        workers: Int, listenIp: String, announcedIp: String, portRange: ClosedRange<Int>,
+        webRtcServer: WebRtcServerSettings? = nil
+    ) {
         self.workers = workers
         self.listenIp = listenIp
         self.announcedIp = announcedIp
         self.portRange = portRange
+        self.webRtcServer = webRtcServer
+    }
+}
+
+/// Where the workers' shared WebRTC ports are.
+public struct WebRtcServerSettings: Sendable, Hashable {
+    /// Worker i uses `portBase + i` for UDP and TCP; nil takes a free port of the RTC range for
+    /// each worker at start-up.
+    public var portBase: Int?
+
+    public init(portBase: Int? = nil) {
+        self.portBase = portBase
     }
 }
 
@@ -32,14 +50,14 @@ public final class WorkerPool: Sendable {
 
     private init(
         workers: [Worker], group: MultiThreadedEventLoopGroup, configuration: NetConfiguration,
-        routerConfiguration: RouterConfiguration, events: RoomEventHub
+        routerConfiguration: RouterConfiguration, events: RoomEventHub, allocator: PortAllocator
     ) {
         self.events = events
         self.workers = workers
         self.group = group
         self.configuration = configuration
         self.routerConfiguration = routerConfiguration
-        self.binder = UdpSocketBinder(allocator: PortAllocator(range: configuration.portRange), listenIp: configuration.listenIp)
+        self.binder = UdpSocketBinder(allocator: allocator, listenIp: configuration.listenIp)
     }
 
     public static func start(configuration: NetConfiguration, routerConfiguration: RouterConfiguration) async throws -> WorkerPool {
@@ -54,9 +72,46 @@ public final class WorkerPool: Sendable {
             worker.startTimer()
             workers.append(worker)
         }
+        let allocator = PortAllocator(range: configuration.portRange)
+        if let settings = configuration.webRtcServer {
+            do {
+                try await bindSharedPorts(workers: workers, settings: settings, configuration: configuration, allocator: allocator)
+            } catch {
+                for worker in workers { try? await worker.run { $0.closeSharedPort() } }
+                try? await group.shutdownGracefully()
+                throw error
+            }
+        }
         return WorkerPool(
             workers: workers, group: group, configuration: configuration, routerConfiguration: routerConfiguration,
-            events: events)
+            events: events, allocator: allocator)
+    }
+
+    private static func bindSharedPorts(
+        workers: [Worker], settings: WebRtcServerSettings, configuration: NetConfiguration, allocator: PortAllocator
+    ) async throws {
+        let binder = WebRtcPortBinder(allocator: allocator, listenIp: configuration.listenIp)
+        for worker in workers {
+            let bound = try await binder.bind(on: worker, port: settings.portBase.map { $0 + worker.index })
+            let (listenIp, announcedIp) = (configuration.listenIp, configuration.announcedIp)
+            try await worker.run { state in
+                state.installSharedPort(
+                    udp: bound.udp, udpPort: bound.port, tcpListener: bound.tcp, tcpPort: bound.port, listenIp: listenIp,
+                    announcedIp: announcedIp)
+            }
+        }
+    }
+
+    /// Whether the workers have shared WebRTC ports.
+    public var hasSharedWebRtcPorts: Bool { configuration.webRtcServer != nil }
+
+    /// Every worker's shared WebRTC port with its counters (empty without shared ports).
+    public func webRtcServerStats() async throws -> [WorkerWebRtcServerStats] {
+        var stats: [WorkerWebRtcServerStats] = []
+        for worker in workers {
+            if let entry = try await worker.run({ $0.sharedPortStats }) { stats.append(entry) }
+        }
+        return stats
     }
 
     /// The worker of a room, placing a new room on the worker with the fewest rooms.
@@ -128,9 +183,27 @@ public final class WorkerPool: Sendable {
         }
     }
 
+    /// Creates a WebRTC transport on the worker's shared port with `make` on the room's loop;
+    /// nothing is bound. Only for pools with ``hasSharedWebRtcPorts``.
+    public func createTransportOnSharedPort(
+        roomId: String, broadcasterId: String, make: @escaping @Sendable (Room, TransportBinding) throws -> TransportCreated
+    ) async throws -> TransportCreated {
+        let worker = try worker(ofRoom: roomId)
+        let listenIp = configuration.listenIp
+        return try await worker.run { state in
+            let room = try state.room(roomId)
+            try room.requireBroadcaster(broadcasterId)
+            guard let binding = state.sharedPortBinding else {
+                throw NetError.bindFailed(host: listenIp, underlying: "worker \(state.index) has no shared WebRTC port")
+            }
+            return try make(room, binding)
+        }
+    }
+
     /// Closes every room (and so every socket), then stops the loops.
     public func shutdown() async throws {
         for worker in workers { try await worker.run { $0.closeAllRooms() } }
+        for worker in workers { try await worker.run { $0.closeSharedPort() } }
         try await group.shutdownGracefully()
     }
 }

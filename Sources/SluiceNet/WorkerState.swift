@@ -41,6 +41,37 @@ public final class WorkerState {
     /// Datagrams that arrived on a socket with no transport (closing races), dropped.
     public private(set) var datagramsWithoutTransport = 0
 
+    /// The worker's shared WebRTC port: one UDP socket, one ICE-TCP listener and its
+    /// connections, demultiplexed by the engine's ``WebRtcServer``.
+    final class SharedPort {
+        let server: WebRtcServer
+        let udp: any Channel
+        let tcpListener: (any Channel)?
+        var udpDirty = false
+        var connections: [UInt64: TcpConnection] = [:]
+        var nextConnectionId: UInt64 = 1
+        /// Packets not sent on an ICE-TCP connection: its send buffer was full, or the packet
+        /// cannot be framed.
+        var tcpWritesDropped = 0
+
+        init(server: WebRtcServer, udp: any Channel, tcpListener: (any Channel)?) {
+            self.server = server
+            self.udp = udp
+            self.tcpListener = tcpListener
+        }
+    }
+
+    final class TcpConnection {
+        let channel: any Channel
+        var dirty = false
+
+        init(channel: any Channel) { self.channel = channel }
+    }
+
+    private(set) var sharedPort: SharedPort?
+    /// ICE-TCP connections written to since the last flush.
+    private var pendingTcpFlush: [TcpConnection] = []
+
     init(index: Int, configuration: RouterConfiguration, events: RoomEventHub) {
         self.events = events
         self.index = index
@@ -51,6 +82,7 @@ public final class WorkerState {
     public func roomCreatingIfNeeded(_ roomId: String) -> Room {
         if let room = rooms[roomId] { return room }
         let room = Room(id: roomId, configuration: configuration)
+        room.router.webRtcServer = sharedPort?.server
         rooms[roomId] = room
         return room
     }
@@ -94,23 +126,34 @@ public final class WorkerState {
             return
         }
         sink.room.router.receive(envelope.data, on: sink.transport, socket: sink.socket, from: envelope.remoteAddress, now: now)
-        send(sink.room)
+        send(sink.room.router)
     }
 
     /// Runs the engines' timers: RTCP, NACK, key-frame retries.
     func tick(now: MediaTime) {
         for room in rooms.values {
             room.router.handleTimeout(now: now)
-            send(room)
+            send(room.router)
             apply(room.drainEvents(), roomId: room.id)
         }
+        sharedPort?.server.handleTimeout(now: now)
         flush()
     }
 
-    private func send(_ room: Room) {
-        room.router.drainOutbox { datagram in
-            guard let transportSockets = sockets[ObjectIdentifier(datagram.transport)] else { return }
+    private func send(_ router: Router) {
+        router.drainOutbox { datagram in
+            if let connectionId = datagram.tuple.tcpConnectionId {
+                sendTcp(datagram.data, connection: connectionId)
+                return
+            }
             let envelope = AddressedEnvelope(remoteAddress: datagram.destination, data: datagram.data)
+            if datagram.transport.usesWebRtcServer {
+                guard let shared = sharedPort else { return }
+                shared.udp.write(envelope, promise: nil)
+                shared.udpDirty = true
+                return
+            }
+            guard let transportSockets = sockets[ObjectIdentifier(datagram.transport)] else { return }
             if datagram.socket == .rtcp, let rtcp = transportSockets.rtcp {
                 rtcp.write(envelope, promise: nil)
                 if !transportSockets.rtcpDirty, !transportSockets.rtpDirty { pendingFlush.append(transportSockets) }
@@ -123,8 +166,38 @@ public final class WorkerState {
         }
     }
 
+    /// Frames (RFC 4571) and writes one packet on an ICE-TCP connection. Real-time media is
+    /// dropped rather than queued when the peer does not read fast enough.
+    private func sendTcp(_ data: ByteBuffer, connection connectionId: UInt64) {
+        guard let shared = sharedPort, let connection = shared.connections[connectionId] else { return }
+        let channel = connection.channel
+        guard channel.isWritable, let framed = IceTcpFramer.frame(data, allocator: channel.allocator) else {
+            shared.tcpWritesDropped += 1
+            return
+        }
+        channel.write(framed, promise: nil)
+        if !connection.dirty {
+            connection.dirty = true
+            pendingTcpFlush.append(connection)
+        }
+    }
+
     /// Flushes every channel written to: one batched send per socket per read burst.
     func flush() {
+        if let shared = sharedPort {
+            if shared.udpDirty {
+                shared.udpDirty = false
+                shared.udp.flush()
+            }
+            if shared.server.hasConnectionsToClose { closeConnectionsTheServerDropped() }
+        }
+        if !pendingTcpFlush.isEmpty {
+            for connection in pendingTcpFlush {
+                connection.dirty = false
+                connection.channel.flush()
+            }
+            pendingTcpFlush.removeAll(keepingCapacity: true)
+        }
         guard !pendingFlush.isEmpty else { return }
         for transportSockets in pendingFlush {
             if transportSockets.rtpDirty { transportSockets.rtp.flush() }
@@ -148,5 +221,119 @@ public final class WorkerState {
             }
             pendingFlush.removeAll { $0 === transportSockets }
         }
+    }
+}
+
+// MARK: Shared WebRTC port
+
+extension WorkerState {
+    /// Installs the worker's shared port (bound by the pool at start-up); rooms created from
+    /// now on offer it to their WebRTC transports.
+    func installSharedPort(udp: any Channel, udpPort: Int, tcpListener: (any Channel)?, tcpPort: Int?, listenIp: String, announcedIp: String) {
+        let server = WebRtcServer(listenIp: listenIp, announcedIp: announcedIp, udpPort: udpPort, tcpPort: tcpPort)
+        sharedPort = SharedPort(server: server, udp: udp, tcpListener: tcpListener)
+        for room in rooms.values { room.router.webRtcServer = server }
+    }
+
+    /// The binding transports on the shared port report, when there is one.
+    var sharedPortBinding: TransportBinding? { sharedPort?.server.binding }
+
+    /// A datagram on the shared UDP port.
+    func receivedOnSharedPort(_ envelope: AddressedEnvelope<ByteBuffer>, now: MediaTime) {
+        guard let shared = sharedPort else { return }
+        if let router = shared.server.receiveUdp(envelope.data, from: envelope.remoteAddress, now: now) { send(router) }
+    }
+
+    /// A peer connected to the ICE-TCP port: its id, or nil when it is refused.
+    func tcpConnectionOpened(_ channel: any Channel, now: MediaTime) -> UInt64? {
+        guard let shared = sharedPort, let remote = channel.remoteAddress else { return nil }
+        let id = shared.nextConnectionId
+        shared.nextConnectionId += 1
+        guard shared.server.tcpConnectionOpened(id: id, remote: remote, now: now) else { return nil }
+        shared.connections[id] = TcpConnection(channel: channel)
+        return id
+    }
+
+    /// Bytes read on an ICE-TCP connection; a broken stream closes the connection.
+    func tcpReceived(_ bytes: ByteBuffer, connection id: UInt64, now: MediaTime) {
+        guard let shared = sharedPort else { return }
+        let keep = shared.server.receiveTcp(bytes, connection: id, now: now) { router in send(router) }
+        if !keep, let connection = shared.connections.removeValue(forKey: id) {
+            // Answers to the frames before the broken one still go out.
+            connection.channel.flush()
+            connection.channel.close(promise: nil)
+        }
+    }
+
+    func tcpConnectionClosed(_ id: UInt64) {
+        guard let shared = sharedPort else { return }
+        shared.connections[id] = nil
+        shared.server.tcpConnectionClosed(id: id)
+    }
+
+    /// Closes the ICE-TCP connections the server no longer routes (transport closed, consent
+    /// expired, no valid check in time).
+    func closeConnectionsTheServerDropped() {
+        guard let shared = sharedPort else { return }
+        for id in shared.server.drainConnectionsToClose() {
+            shared.connections.removeValue(forKey: id)?.channel.close(promise: nil)
+        }
+    }
+
+    /// Closes the shared sockets and every ICE-TCP connection (at shutdown, after the rooms).
+    func closeSharedPort() {
+        guard let shared = sharedPort else { return }
+        sharedPort = nil
+        for connection in shared.connections.values { connection.channel.close(promise: nil) }
+        shared.connections.removeAll()
+        pendingTcpFlush.removeAll()
+        shared.udp.close(promise: nil)
+        shared.tcpListener?.close(promise: nil)
+    }
+
+    /// The shared port's numbers and counters, nil without one.
+    var sharedPortStats: WorkerWebRtcServerStats? {
+        guard let shared = sharedPort else { return nil }
+        return WorkerWebRtcServerStats(worker: index, server: shared.server.stats, tcpWritesDropped: shared.tcpWritesDropped)
+    }
+}
+
+/// A worker's shared WebRTC port as `GET /healthz` shows it.
+public struct WorkerWebRtcServerStats: Sendable, Hashable, Encodable {
+    public var worker: Int
+    public var udpPort: Int
+    public var tcpPort: Int?
+    public var transports: Int
+    public var tuples: Int
+    public var tcpConnections: Int
+    /// Packets dropped on the shared port: unknown tuple or ufrag, malformed STUN, and ICE-TCP
+    /// connections refused or closed, plus writes dropped on full TCP send buffers.
+    public var dropped: Dropped
+
+    public struct Dropped: Sendable, Hashable, Encodable {
+        public var unknownTuple: Int
+        public var unknownUsername: Int
+        public var malformedStun: Int
+        public var tcpFramingErrors: Int
+        public var tcpIdleClosed: Int
+        public var tcpConnectionsRefused: Int
+        public var tcpWritesDropped: Int
+    }
+
+    public var tcpConnectionsAccepted: Int
+
+    init(worker: Int, server: WebRtcServerStats, tcpWritesDropped: Int) {
+        self.worker = worker
+        self.udpPort = server.udpPort
+        self.tcpPort = server.tcpPort
+        self.transports = server.transports
+        self.tuples = server.tuples
+        self.tcpConnections = server.tcpConnections
+        self.tcpConnectionsAccepted = server.dropped.tcpConnectionsAccepted
+        self.dropped = Dropped(
+            unknownTuple: server.dropped.unknownTuple, unknownUsername: server.dropped.unknownUsername,
+            malformedStun: server.dropped.malformedStun, tcpFramingErrors: server.dropped.tcpFramingErrors,
+            tcpIdleClosed: server.dropped.tcpIdleClosed, tcpConnectionsRefused: server.dropped.tcpConnectionsRefused,
+            tcpWritesDropped: tcpWritesDropped)
     }
 }

@@ -11,6 +11,10 @@ struct ServerConfiguration: Sendable {
     var rtcListenIp: String?
     var rtcMinPort = 40000
     var rtcMaxPort = 49999
+    /// WebRTC transports share one UDP + TCP port per worker (mediasoup's WebRtcServer).
+    var webRtcSharedPort = true
+    /// Worker i's shared port is base + i; nil takes free ports of the RTC range at start.
+    var webRtcPortBase: Int?
     var workers = ProcessInfo.processInfo.activeProcessorCount
     var maxBodySize = 1 << 20
     var logLevel = "info"
@@ -26,6 +30,8 @@ struct ServerConfiguration: Sendable {
         var rtcListenIp: String?
         var rtcMinPort: Int?
         var rtcMaxPort: Int?
+        var webRtcSharedPort: Bool?
+        var webRtcPortBase: Int?
         var workers: Int?
         var maxBodySize: Int?
         var logLevel: String?
@@ -61,6 +67,12 @@ struct ServerConfiguration: Sendable {
             throw Invalid(description: "RTC port range \(rtcMinPort)-\(rtcMaxPort) is not a valid range within 1-65535")
         }
         guard workers >= 1 && workers <= 256 else { throw Invalid(description: "workers must be within 1-256") }
+        if let base = webRtcPortBase {
+            guard base >= 1, base + workers - 1 <= 65535 else {
+                throw Invalid(
+                    description: "WebRTC port base \(base) with \(workers) workers needs ports \(base)-\(base + workers - 1) within 1-65535")
+            }
+        }
         guard !recordingsDir.isEmpty else { throw Invalid(description: "recordings directory must not be empty") }
         guard hlsSegmentDuration >= 0.5 && hlsSegmentDuration <= 60 else {
             throw Invalid(description: "HLS segment duration must be within 0.5-60 seconds")
@@ -88,6 +100,8 @@ struct ServerConfiguration: Sendable {
         if let value = file.rtcListenIp { rtcListenIp = value }
         if let value = file.rtcMinPort { rtcMinPort = value }
         if let value = file.rtcMaxPort { rtcMaxPort = value }
+        if let value = file.webRtcSharedPort { webRtcSharedPort = value }
+        if let value = file.webRtcPortBase { webRtcPortBase = value }
         if let value = file.workers { workers = value }
         if let value = file.maxBodySize { maxBodySize = value }
         if let value = file.logLevel { logLevel = value }

@@ -39,6 +39,16 @@ struct SluiceCommand: AsyncParsableCommand {
     @Option(help: "Highest UDP port for RTP/RTCP sockets [SLUICE_RTC_MAX_PORT] (default 49999).")
     var rtcMaxPort: Int?
 
+    @Option(
+        name: .customLong("webrtc-shared-port"),
+        help: "WebRTC transports share one UDP and one ICE-TCP port per worker (true) or bind a UDP port each (false) [SLUICE_WEBRTC_SHARED_PORT] (default true).")
+    var webRtcSharedPort: Bool?
+
+    @Option(
+        name: .customLong("webrtc-port-base"),
+        help: "Shared WebRTC port of worker 0, UDP and TCP; worker i uses base+i [SLUICE_WEBRTC_PORT_BASE] (default: a free port of the RTC range per worker).")
+    var webRtcPortBase: Int?
+
     @Option(help: "Number of workers, one event loop each [SLUICE_WORKERS] (default: number of cores).")
     var workers: Int?
 
@@ -84,6 +94,15 @@ struct SluiceCommand: AsyncParsableCommand {
         if let value = try rtcMinPort ?? envInt("SLUICE_RTC_MIN_PORT") { resolved.rtcMinPort = value }
         if let value = try rtcMaxPort ?? envInt("SLUICE_RTC_MAX_PORT") { resolved.rtcMaxPort = value }
         if let value = try workers ?? envInt("SLUICE_WORKERS") { resolved.workers = value }
+        if let value = try webRtcPortBase ?? envInt("SLUICE_WEBRTC_PORT_BASE") { resolved.webRtcPortBase = value }
+        if let value = webRtcSharedPort {
+            resolved.webRtcSharedPort = value
+        } else if let text = env("SLUICE_WEBRTC_SHARED_PORT") {
+            guard let value = Bool(text.lowercased()) else {
+                throw ValidationError("SLUICE_WEBRTC_SHARED_PORT='\(text)' must be true or false")
+            }
+            resolved.webRtcSharedPort = value
+        }
         if let value = try maxBodySize ?? envInt("SLUICE_MAX_BODY_SIZE") { resolved.maxBodySize = value }
         if let value = logLevel ?? env("SLUICE_LOG_LEVEL") { resolved.logLevel = value }
         if let value = recordingsDir ?? env("SLUICE_RECORDINGS_DIR") { resolved.recordingsDir = value }
@@ -135,8 +154,11 @@ struct SluiceCommand: AsyncParsableCommand {
         let pool = try await WorkerPool.start(
             configuration: NetConfiguration(
                 workers: settings.workers, listenIp: settings.resolvedRtcListenIp,
-                announcedIp: settings.resolvedAnnouncedAddress, portRange: settings.rtcMinPort...settings.rtcMaxPort),
+                announcedIp: settings.resolvedAnnouncedAddress, portRange: settings.rtcMinPort...settings.rtcMaxPort,
+                webRtcServer: settings.webRtcSharedPort ? WebRtcServerSettings(portBase: settings.webRtcPortBase) : nil),
             routerConfiguration: routerConfiguration)
+        let sharedPorts = try await pool.webRtcServerStats().map { "\($0.udpPort)" }
+        let webRtcPorts = sharedPorts.isEmpty ? "per transport" : sharedPorts.joined(separator: ",")
         let recordings = RecordingService(
             settings: RecordingSettings(directory: settings.resolvedRecordingsDir, hlsTargetDuration: settings.hlsSegmentDuration),
             pool: pool)
@@ -152,6 +174,7 @@ struct SluiceCommand: AsyncParsableCommand {
                     metadata: [
                         "url": "\(url)", "workers": "\(settings.workers)",
                         "rtcPorts": "\(settings.rtcMinPort)-\(settings.rtcMaxPort)",
+                        "webRtcPorts": "\(webRtcPorts)",
                         "announcedAddress": "\(settings.resolvedAnnouncedAddress)",
                         "openssl": "\(CryptoLibraryInfo.openSSLVersion)",
                         "recordings": "\(settings.resolvedRecordingsDir)",

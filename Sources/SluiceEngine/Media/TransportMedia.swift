@@ -12,8 +12,30 @@ public enum TransportSocket: Sendable, Hashable {
 public struct OutgoingDatagram {
     public let transport: Transport
     public let socket: TransportSocket
-    public let destination: SocketAddress
+    /// Where it goes: a UDP address, or an ICE-TCP connection (the network layer adds the
+    /// RFC 4571 length prefix there).
+    public let tuple: RemoteTuple
     public let data: ByteBuffer
+
+    /// The peer's address, whichever protocol the tuple uses.
+    public var destination: SocketAddress { tuple.address }
+
+    init(transport: Transport, socket: TransportSocket, tuple: RemoteTuple, data: ByteBuffer) {
+        self.transport = transport
+        self.socket = socket
+        self.tuple = tuple
+        self.data = data
+    }
+
+    /// To an address of the transport's peer: over the ICE-selected TCP connection when that is
+    /// where the address is, else over UDP.
+    init(transport: Transport, socket: TransportSocket, destination: SocketAddress, data: ByteBuffer) {
+        if let selected = transport.media.selectedTuple, selected.tcpConnectionId != nil, selected.address == destination {
+            self.init(transport: transport, socket: socket, tuple: selected, data: data)
+        } else {
+            self.init(transport: transport, socket: socket, tuple: .udp(destination), data: data)
+        }
+    }
 }
 
 /// Why datagrams were dropped, per transport, for stats: incoming ones by fault, and outgoing
@@ -62,6 +84,10 @@ final class TransportMedia {
     var lastReceiverReferenceTime: (ntpCompact: UInt32, at: MediaTime)?
     /// Last valid ICE connectivity check, for consent freshness.
     var lastConsentAt: MediaTime?
+    /// The tuple ICE selected (USE-CANDIDATE) on a WebRTC transport; `rtpRemote` is its address.
+    var selectedTuple: RemoteTuple?
+    /// The worker's shared WebRTC port this transport is registered with, if it uses one.
+    var webRtcServer: WebRtcServer?
     /// The DTLS handshake of a connected WebRTC transport (it yields the SRTP keys).
     var dtls: DtlsSession?
     /// Malformed records the session had counted at the last look.

@@ -4,9 +4,13 @@ public import SluiceRTP
 public struct WebRtcTransportOptions: Sendable, Hashable {
     /// Present when the client sent `sctpCapabilities`.
     public var numSctpStreams: NumSctpStreams?
+    /// Use the worker's shared WebRTC port (``WebRtcServer``) instead of a socket of its own.
+    /// Without a server on the router the transport falls back to its own binding.
+    public var sharedPort: Bool
 
-    public init(numSctpStreams: NumSctpStreams? = nil) {
+    public init(numSctpStreams: NumSctpStreams? = nil, sharedPort: Bool = false) {
         self.numSctpStreams = numSctpStreams
+        self.sharedPort = sharedPort
     }
 }
 
