@@ -51,7 +51,54 @@ extension SluiceRoutes {
             })
     }
 
+    /// Sluice extension (the reference engine's `consumer.setPreferredLayers`): body
+    /// `{spatialLayer, temporalLayer?}`, answered with the layers clamped to the producer's.
+    func setConsumerPreferredLayers(_ request: Request, _ context: Context) async throws -> Response {
+        var request = request
+        let (broadcasterId, consumerId) = try consumerIds(context)
+        guard let body = try await request.decodeJSON(PreferredLayersBody.self, limit: configuration.maxBodySize) else {
+            throw Problem.invalid("request body: a JSON object is required")
+        }
+        guard body.spatialLayer >= 0 else { throw Problem.invalid("spatialLayer: must be an integer >= 0") }
+        if let temporal = body.temporalLayer, temporal < 0 {
+            throw Problem.invalid("temporalLayer: must be an integer >= 0")
+        }
+        let layers = try await inRoom(context) {
+            try $0.setConsumerPreferredLayers(
+                broadcasterId: broadcasterId, consumerId: consumerId, spatialLayer: body.spatialLayer,
+                temporalLayer: body.temporalLayer)
+        }
+        return try JSONCoding.response(layers)
+    }
+
     private func consumerIds(_ context: Context) throws -> (String, String) {
         (try context.parameters.require("broadcasterId"), try context.parameters.require("consumerId"))
+    }
+}
+
+/// Body of `POST …/consumers/:consumerId/preferred-layers`.
+struct PreferredLayersBody: Decodable {
+    var spatialLayer: Int
+    var temporalLayer: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case spatialLayer, temporalLayer
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        spatialLayer = try Self.integer(container, .spatialLayer)
+        let temporalGiven = container.contains(.temporalLayer) ? !(try container.decodeNil(forKey: .temporalLayer)) : false
+        temporalLayer = temporalGiven ? try Self.integer(container, .temporalLayer) : nil
+    }
+
+    /// Numbers are read as doubles so that fractions and huge values are named in the error.
+    private static func integer(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int {
+        let value = try container.decode(Double.self, forKey: key)
+        guard value == value.rounded(), (0...1_000_000).contains(value) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: container, debugDescription: "must be an integer from 0 to 1000000")
+        }
+        return Int(value)
     }
 }

@@ -68,6 +68,7 @@ public struct SluiceRoutes: Sendable {
             (.get, Self.consumer + "/stats", consumerStats),
             (.get, Self.consumer + "/sdp", consumerSdp),
             (.post, Self.consumer + "/request-key-frame", requestKeyFrame),
+            (.post, Self.consumer + "/preferred-layers", setConsumerPreferredLayers),
             (.get, Self.room + "/recordings", listRecordings),
             (.post, Self.room + "/recordings", createRecording),
             (.get, Self.recording, getRecording),

@@ -22,7 +22,8 @@ public final class Consumer {
     ) {
         self.transport = transport
         self.media = ConsumerMedia(
-            parameters: rtpParameters, producerParameters: producer.rtpParameters, kind: producer.kind, random: &random)
+            parameters: rtpParameters, producerParameters: producer.rtpParameters, producerType: producer.type,
+            producerMappedSsrcs: producer.rtpMapping.encodings.map(\.mappedSsrc), kind: producer.kind, random: &random)
         self.id = id
         self.producerId = producer.id
         self.kind = producer.kind
@@ -33,6 +34,19 @@ public final class Consumer {
         self.paused = paused
         self.producerPaused = producer.paused
     }
+
+    /// The layers a simulcast or SVC consumer aims for; nil for simple consumers.
+    public var preferredLayers: ConsumerLayers? { media.layers?.selector.preferred }
+
+    /// The layers a simulcast or SVC consumer is sending now; nil while it sends nothing (and for
+    /// simple consumers, which have no layers).
+    public var currentLayers: ConsumerLayers? {
+        guard !paused, !producerPaused else { return nil }
+        return media.layers?.current
+    }
+
+    /// Whether the consumer selects layers (simulcast or SVC).
+    public var hasLayers: Bool { media.layers != nil }
 }
 
 /// Body (and query) of `POST …/transports/:transportId/consume`.

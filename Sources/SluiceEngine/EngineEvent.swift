@@ -10,6 +10,8 @@ public enum EngineEvent: Sendable, Hashable {
     case consumerResumed(consumerId: String, broadcasterId: String)
     case consumerProducerPaused(consumerId: String, broadcasterId: String)
     case consumerProducerResumed(consumerId: String, broadcasterId: String)
+    /// A simulcast or SVC consumer's current layers changed; nil when it stopped sending.
+    case consumerLayersChanged(consumerId: String, broadcasterId: String, layers: ConsumerLayers?)
     /// A comedia transport learned where its peer sends from.
     case transportTupleLearned(transportId: String, broadcasterId: String, rtcp: Bool, remote: String)
     /// A WebRTC transport's ICE state changed.

@@ -54,5 +54,50 @@ extension Router {
             paused
                 ? .consumerPaused(consumerId: consumer.id, broadcasterId: consumer.broadcasterId)
                 : .consumerResumed(consumerId: consumer.id, broadcasterId: consumer.broadcasterId))
+        if paused && consumer.hasLayers {
+            consumer.media.clearCurrentLayers()
+            if consumer.media.layersChanged { emitLayersChange(consumer) }
+        }
+    }
+
+    // MARK: Layers (simulcast and SVC)
+
+    /// Sets the layers a consumer prefers; answers them clamped to what the producer has.
+    func setPreferredLayers(_ consumer: Consumer, spatialLayer: Int, temporalLayer: Int?) -> ConsumerLayers {
+        consumer.media.setPreferredLayers(spatialLayer: spatialLayer, temporalLayer: temporalLayer)
+    }
+
+    func emitLayersChange(_ consumer: Consumer) {
+        consumer.media.layersChanged = false
+        emit(.consumerLayersChanged(consumerId: consumer.id, broadcasterId: consumer.broadcasterId, layers: consumer.media.layers?.current))
+    }
+
+    /// Asks the sender of one producer encoding (a simulcast stream) for a key frame, coalesced
+    /// per SSRC like every request.
+    func requestKeyFrame(producer: Producer, encoding: Int, now: MediaTime) {
+        guard producer.kind == .video, producer.media.streams.indices.contains(encoding),
+            let stream = producer.media.streams[encoding]
+        else { return }
+        guard producer.media.keyFrameRequests.request(ssrc: stream.ssrc, now: now) else { return }
+        sendKeyFrameRequest(producer: producer, ssrc: stream.ssrc)
+    }
+
+    /// Layered consumers whose stream went quiet stop reporting layers (checked with the RTCP
+    /// timer of their transport).
+    func checkLayerActivity(_ consumer: Consumer, now: MediaTime) {
+        guard consumer.hasLayers else { return }
+        consumer.media.checkLayerActivity(now: now)
+        if consumer.media.layersChanged { emitLayersChange(consumer) }
+    }
+}
+
+extension Room {
+    /// `POST …/consumers/:id/preferred-layers`: the preferred layers, clamped to the producer's.
+    public func setConsumerPreferredLayers(
+        broadcasterId: String, consumerId: String, spatialLayer: Int, temporalLayer: Int?
+    ) throws(EngineError) -> ConsumerLayers {
+        try requireBroadcaster(broadcasterId)
+        let consumer = try router.consumer(consumerId, of: broadcasterId)
+        return router.setPreferredLayers(consumer, spatialLayer: spatialLayer, temporalLayer: temporalLayer)
     }
 }

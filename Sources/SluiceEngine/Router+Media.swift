@@ -86,12 +86,17 @@ extension Router {
 
     func forward(_ packet: RtpPacket, isKeyFrame: Bool, to consumer: Consumer, from producer: Producer, now: MediaTime) {
         let transport = consumer.transport
+        let media = consumer.media
+        guard media.layers == nil else {
+            forwardLayered(packet, isKeyFrame: isKeyFrame, to: consumer, from: producer, now: now)
+            return
+        }
         // Nothing is prepared before the transport can send (a WebRTC one waits for DTLS), so the
         // key frame a consumer starts on is one that actually leaves.
         guard !consumer.paused, !consumer.producerPaused, transport.media.rtpRemote != nil,
             !transport.media.srtpRequired || transport.media.srtp != nil
         else { return }
-        switch consumer.media.prepare(packet, isKeyFrame: isKeyFrame, now: now) {
+        switch media.prepare(packet, isKeyFrame: isKeyFrame, now: now) {
         case .send(let buffer):
             sendRtp(buffer, on: transport)
         case .needKeyFrame:
@@ -102,6 +107,30 @@ extension Router {
         case .drop:
             break
         }
+    }
+
+    /// Simulcast and SVC consumers: layer selection picks the stream and drops layers; key-frame
+    /// requests go to the one stream a switch waits for.
+    private func forwardLayered(_ packet: RtpPacket, isKeyFrame: Bool, to consumer: Consumer, from producer: Producer, now: MediaTime) {
+        let transport = consumer.transport
+        let media = consumer.media
+        media.noteArrival(mappedSsrc: packet.ssrc, now: now)
+        guard !consumer.paused, !consumer.producerPaused, transport.media.rtpRemote != nil,
+            !transport.media.srtpRequired || transport.media.srtp != nil
+        else { return }
+        switch media.prepareLayered(packet, isKeyFrame: isKeyFrame, source: producer.media, now: now) {
+        case .send(let buffer):
+            sendRtp(buffer, on: transport)
+        case .needKeyFrame, .waitingForKeyFrame:
+            transport.media.drops.waitingForKeyFrame += 1
+        case .drop:
+            break
+        }
+        if let encoding = media.keyFrameRequestEncoding {
+            media.keyFrameRequestEncoding = nil
+            requestKeyFrame(producer: producer, encoding: encoding, now: now)
+        }
+        if media.layersChanged { emitLayersChange(consumer) }
     }
 
     /// Finds the producer of an incoming packet by SSRC, then MID, then RID, learning new SSRCs.

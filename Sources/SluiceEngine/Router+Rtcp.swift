@@ -74,6 +74,11 @@ extension Router {
     func consumerRequestedKeyFrame(_ consumer: Consumer, now: MediaTime) {
         // A paused consumer shows nothing; its next resume asks for a key frame anyway.
         guard !consumer.paused, let producer = producer(withId: consumer.producerId) else { return }
+        // Simulcast: only the stream being (or about to be) forwarded.
+        if let encoding = consumer.media.layers?.keyFrameRequestTarget {
+            requestKeyFrame(producer: producer, encoding: encoding, now: now)
+            return
+        }
         requestKeyFrame(producer: producer, now: now)
     }
 
@@ -176,12 +181,9 @@ extension Router {
         }
         for id in transport.consumerIds {
             guard let consumer = consumer(withId: id) else { continue }
-            var reference: RtpStreamSend.TimestampReference?
-            if let source = producer(withId: consumer.producerId)?.media.streams.first ?? nil,
-                let sr = source.lastSenderReport, let at = source.lastSenderReportCapturedAt
-            {
-                reference = RtpStreamSend.TimestampReference(rtpTimestamp: sr.rtpTimestamp, at: at)
-            }
+            checkLayerActivity(consumer, now: now)
+            // The forwarded stream's SR, on the consumer's timeline (simulcast rewrites timestamps).
+            let reference = producer(withId: consumer.producerId).flatMap { consumer.media.senderReportReference(source: $0.media) }
             guard let report = consumer.media.stream.senderReport(now: now, clock: ntpClock, reference: reference) else {
                 continue
             }

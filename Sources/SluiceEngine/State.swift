@@ -83,6 +83,35 @@ public struct ConsumerState: Sendable, Hashable, Codable {
     public var producerPaused: Bool
     public var transportId: String
     public var rtpParameters: RtpParameters
+    /// Simulcast and SVC consumers only (absent for simple ones).
+    public var preferredLayers: ConsumerLayers?
+    /// Simulcast and SVC consumers only: `null` while nothing is being sent.
+    public var currentLayers: ConsumerLayers?
+
+    enum CodingKeys: String, CodingKey {
+        case id, producerId, kind, type, paused, producerPaused, transportId, rtpParameters, preferredLayers, currentLayers
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(producerId, forKey: .producerId)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(type, forKey: .type)
+        try container.encode(paused, forKey: .paused)
+        try container.encode(producerPaused, forKey: .producerPaused)
+        try container.encode(transportId, forKey: .transportId)
+        try container.encode(rtpParameters, forKey: .rtpParameters)
+        if let preferredLayers {
+            try container.encode(preferredLayers, forKey: .preferredLayers)
+            // An explicit null: the consumer has layers but sends none now.
+            if let currentLayers {
+                try container.encode(currentLayers, forKey: .currentLayers)
+            } else {
+                try container.encodeNil(forKey: .currentLayers)
+            }
+        }
+    }
 }
 
 public struct BroadcasterState: Sendable, Hashable, Codable {
@@ -174,6 +203,7 @@ extension Consumer {
     public var state: ConsumerState {
         ConsumerState(
             id: id, producerId: producerId, kind: kind, type: type, paused: paused, producerPaused: producerPaused,
-            transportId: transportId, rtpParameters: rtpParameters)
+            transportId: transportId, rtpParameters: rtpParameters, preferredLayers: preferredLayers,
+            currentLayers: currentLayers)
     }
 }

@@ -112,6 +112,13 @@ extension RoomEvent {
             var fields = ["broadcasterId": broadcasterId, "transportId": transportId, "dtlsState": state]
             if let reason { fields["reason"] = reason }
             self.init(name: "dtlsstatechange", fields: fields)
+        case .consumerLayersChanged(let consumerId, let broadcasterId, let layers):
+            var fields = ["broadcasterId": broadcasterId, "consumerId": consumerId]
+            if let layers {
+                fields["spatialLayer"] = String(layers.spatialLayer)
+                fields["temporalLayer"] = String(layers.temporalLayer)
+            }
+            self.init(name: "layerschange", fields: fields)
         case .score(let kind, let id, let broadcasterId, let score):
             self.init(name: "score", fields: ["broadcasterId": broadcasterId, kind + "Id": id, "score": String(score)])
         }

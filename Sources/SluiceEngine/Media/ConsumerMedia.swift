@@ -2,20 +2,33 @@ internal import SluiceRTP
 public import NIOCore
 
 /// The packet-path state of a consumer: sequence rewriting, key-frame gating, the send stream.
+///
+/// Simple consumers forward their producer's one stream (``prepare(_:isKeyFrame:now:)``);
+/// simulcast and SVC consumers pick layers (``layers``, see SimulcastConsumerMedia.swift).
 final class ConsumerMedia {
-    private(set) var sequence: SeqManager
+    var sequence: SeqManager
     let stream: RtpStreamSend
     /// Set by pause/resume, connection and start: the next packet restarts the numbering.
     var syncRequired = true
     /// The codec lets us find key frames, so a resync waits for one.
     let keyFrameRequired: Bool
-    private(set) var waitingForKeyFrame = false
+    var waitingForKeyFrame = false
     private var allowedExtensionIds = [Bool](repeating: false, count: 256)
     private let hasExtensions: Bool
     let nackEnabled: Bool
-    private(set) var packetsDroppedWaitingForKeyFrame = 0
+    var packetsDroppedWaitingForKeyFrame = 0
+    /// Layer selection of a simulcast or SVC consumer; nil for simple ones.
+    let layers: LayeredConsumerState?
+    /// The encoding whose sender should be asked for a key frame (set by the layered path, taken
+    /// by the router after each packet).
+    var keyFrameRequestEncoding: Int?
+    /// The current layers changed with the last packet (taken by the router, which emits the event).
+    var layersChanged = false
 
-    init(parameters: RtpParameters, producerParameters: RtpParameters, kind: MediaKind, random: inout EngineRandom) {
+    init(
+        parameters: RtpParameters, producerParameters: RtpParameters, producerType: RtpStreamType,
+        producerMappedSsrcs: [UInt32], kind: MediaKind, random: inout EngineRandom
+    ) {
         let media = parameters.codecs.first { !$0.isRtx }
         let encoding = parameters.encodings.first
         let rtx = parameters.codecs.first { $0.isRtx && $0.parameters["apt"]?.intValue == media?.payloadType }
@@ -33,6 +46,23 @@ final class ConsumerMedia {
             allowedExtensionIds[ext.id] = true
         }
         hasExtensions = !parameters.headerExtensions.isEmpty
+        let mode = ScalabilityMode(parsing: encoding?.scalabilityMode)
+        let mime = (media?.mimeType ?? "").lowercased()
+        switch producerType {
+        case .simulcast where kind == .video:
+            layers = LayeredConsumerState(
+                kind: .simulcast, mappedSsrcs: producerMappedSsrcs, spatialLayers: producerMappedSsrcs.count,
+                temporalLayers: mode.temporalLayers, codec: LayeredConsumerState.Codec(mimeType: mime),
+                clockRate: UInt32(clamping: max(1, media?.clockRate ?? 90000)))
+        case .svc where kind == .video:
+            layers = LayeredConsumerState(
+                kind: .svc(ksvc: mode.ksvc), mappedSsrcs: Array(producerMappedSsrcs.prefix(1)),
+                spatialLayers: mode.spatialLayers, temporalLayers: mode.temporalLayers,
+                codec: LayeredConsumerState.Codec(mimeType: mime),
+                clockRate: UInt32(clamping: max(1, media?.clockRate ?? 90000)))
+        default:
+            layers = nil
+        }
     }
 
     enum SendDecision {
@@ -66,13 +96,18 @@ final class ConsumerMedia {
         var copy = packet
         copy.ssrc = stream.ssrc
         copy.sequenceNumber = outputSequence
-        if hasExtensions {
-            let allowed = allowedExtensionIds
-            if copy.extensionProfile != nil { copy.remapExtensionIds { allowed[Int($0)] ? $0 : nil } }
-        } else if copy.extensionProfile != nil {
-            copy.removeAllExtensions()
-        }
+        rewriteExtensions(&copy)
         stream.sent(copy.buffer, sequenceNumber: outputSequence, timestamp: copy.timestamp, now: now)
         return .send(copy.buffer)
+    }
+
+    /// Keeps only the header extensions this consumer negotiated.
+    func rewriteExtensions(_ packet: inout RtpPacket) {
+        if hasExtensions {
+            let allowed = allowedExtensionIds
+            if packet.extensionProfile != nil { packet.remapExtensionIds { allowed[Int($0)] ? $0 : nil } }
+        } else if packet.extensionProfile != nil {
+            packet.removeAllExtensions()
+        }
     }
 }
