@@ -63,8 +63,10 @@ struct MediaRtcpTests {
                 }
             }
         }
-        h.runVideo(until: start + 1500)
+        // The sender sends no SR: the first consumer SR waits for one, then goes by send times.
+        h.runVideo(until: start + 4500)
         let report = try #require(senderReport)
+        #expect(report.ntpTimestamp >= NtpClock(offset: 0).ntp(start + 3000), "not before the wait for a source SR")
         let datagram = try #require(srDatagram)
         let at = datagram.at
         #expect(datagram.transportId == consumer.transportId)

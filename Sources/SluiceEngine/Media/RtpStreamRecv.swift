@@ -81,20 +81,16 @@ final class RtpStreamRecv {
         lastSenderReportNtp = UInt32(truncatingIfNeeded: report.ntpTimestamp >> 16)
         lastSenderReportAt = now
         lastSenderReport = (report.ntpTimestamp, report.rtpTimestamp)
-        // The sender's clock runs apart from ours by an unknown offset; the smallest
-        // arrival-minus-NTP seen is the best estimate (the least-delayed report), so the
-        // report's RTP timestamp belongs to `now` minus this report's extra delay — not to its
-        // arrival, which varies with when the sender happened to send it.
-        let delay = Self.ntpNanoseconds(report.ntpTimestamp).map { Int64(bitPattern: now.nanoseconds) - $0 }
-        if let delay {
-            if let least = leastSenderReportDelay {
-                // Let the estimate follow slow clock drift.
-                leastSenderReportDelay = min(delay, least + 1_000_000)
-            } else {
-                leastSenderReportDelay = delay
-            }
-            let extra = max(0, delay - (leastSenderReportDelay ?? delay))
-            lastSenderReportCapturedAt = MediaTime(nanoseconds: now.nanoseconds &- UInt64(min(extra, Int64(now.nanoseconds))))
+        // The sender's clock runs apart from ours by an unknown offset, fixed at its first
+        // report: later reports map through the same offset, so the instants follow the
+        // sender's own clock exactly (a report that arrives late does not move them).
+        if let ntp = Self.ntpNanoseconds(report.ntpTimestamp) {
+            let measured = Int64(bitPattern: now.nanoseconds) &- ntp
+            var offset = senderClockOffset ?? measured
+            // A sender whose clock jumped (a restart) starts a new offset.
+            if abs(measured &- offset) > 5_000_000_000 { offset = measured }
+            senderClockOffset = offset
+            lastSenderReportCapturedAt = MediaTime(nanoseconds: UInt64(bitPattern: max(0, ntp &+ offset)))
         } else {
             lastSenderReportCapturedAt = now
         }
@@ -102,7 +98,8 @@ final class RtpStreamRecv {
 
     /// Local time of the latest sender report's NTP instant (see ``senderReportReceived(_:now:)``).
     private(set) var lastSenderReportCapturedAt: MediaTime?
-    private var leastSenderReportDelay: Int64?
+    /// Local monotonic nanoseconds minus sender NTP nanoseconds, from the first report.
+    private var senderClockOffset: Int64?
 
     /// A 32.32 NTP timestamp in nanoseconds (nil for zero, which senders use for "unknown").
     static func ntpNanoseconds(_ ntp: UInt64) -> Int64? {

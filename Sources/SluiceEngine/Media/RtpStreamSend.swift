@@ -19,6 +19,7 @@ final class RtpStreamSend {
     private(set) var firCount = 0
     private var lastRtpTimestamp: UInt32 = 0
     private var lastSentAt: MediaTime?
+    private var firstSentAt: MediaTime?
     /// Round-trip time in milliseconds from the last RR (reference default before any: 100).
     private(set) var rttMilliseconds: UInt64 = 100
     private(set) var rttMeasured = false
@@ -43,6 +44,7 @@ final class RtpStreamSend {
         bytesSent += packet.readableBytes
         lastRtpTimestamp = timestamp
         lastSentAt = now
+        if firstSentAt == nil { firstSentAt = now }
         bitrate.add(bytes: packet.readableBytes, now: now)
         retransmissions?.store(packet, sequenceNumber: sequenceNumber, now: now)
     }
@@ -81,17 +83,45 @@ final class RtpStreamSend {
     ///
     /// With a reference (the producer's last SR) the RTP↔NTP mapping follows the source's own
     /// clock, so every stream of one sender keeps its lip sync and the mapping does not wander
-    /// with network jitter; without one, the last packet's send time stands in.
+    /// with network jitter; without one, the last packet's send time stands in. The basis is
+    /// chosen once — receivers such as ffmpeg re-sync on every SR, so a mapping that changed
+    /// basis mid-stream would make their timestamps jump: the first report waits (up to
+    /// ``senderReportWait``) for the source's first SR, and a stream that started without one
+    /// stays on send times.
     func senderReport(now: MediaTime, clock: NtpClock, reference: TimestampReference? = nil) -> SenderReport? {
-        guard let lastSentAt else { return nil }
-        let base = reference ?? TimestampReference(rtpTimestamp: lastRtpTimestamp, at: lastSentAt)
-        let elapsedMicros = now.microseconds &- min(now.microseconds, base.at.microseconds)
-        let rtpTimestamp = base.rtpTimestamp &+ UInt32(truncatingIfNeeded: elapsedMicros &* UInt64(clockRate) / 1_000_000)
+        guard let lastSentAt, let firstSentAt else { return nil }
+        if basis == nil {
+            if reference != nil {
+                basis = .sourceReports
+            } else if now.milliseconds(since: firstSentAt) >= Self.senderReportWait {
+                basis = .sendTimes
+            } else {
+                return nil
+            }
+        }
+        let base: TimestampReference
+        switch basis {
+        case .sourceReports?:
+            guard let known = reference ?? lastReference else { return nil }
+            lastReference = known
+            base = known
+        case .sendTimes?, nil:
+            base = TimestampReference(rtpTimestamp: lastRtpTimestamp, at: lastSentAt)
+        }
+        let elapsedMicros = Int64(bitPattern: now.microseconds) &- Int64(bitPattern: base.at.microseconds)
+        let rtpTimestamp = base.rtpTimestamp &+ UInt32(truncatingIfNeeded: elapsedMicros &* Int64(clockRate) / 1_000_000)
         return SenderReport(
             ssrc: ssrc, ntpTimestamp: clock.ntp(now), rtpTimestamp: rtpTimestamp,
             packetCount: UInt32(truncatingIfNeeded: packetsSent), octetCount: UInt32(truncatingIfNeeded: bytesSent),
             reports: [])
     }
+
+    /// How long the first report waits for the source's first sender report (ms).
+    static let senderReportWait: UInt64 = 3_000
+
+    private enum SenderReportBasis { case sourceReports, sendTimes }
+    private var basis: SenderReportBasis?
+    private var lastReference: TimestampReference?
 
     /// Takes in the receiver's report about this stream: loss, jitter, score and RTT (RFC 3550 §6.4.1).
     func receiverReportReceived(_ report: ReceptionReport, now: MediaTime, clock: NtpClock) {
