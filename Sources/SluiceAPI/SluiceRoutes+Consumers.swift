@@ -92,13 +92,13 @@ struct PreferredLayersBody: Decodable {
         temporalLayer = temporalGiven ? try Self.integer(container, .temporalLayer) : nil
     }
 
-    /// Numbers are read as doubles so that fractions and huge values are named in the error.
+    /// Any integer is taken (layers are clamped later); fractions, strings and numbers beyond
+    /// the integer range are named in the error.
     private static func integer(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int {
-        let value = try container.decode(Double.self, forKey: key)
-        guard value == value.rounded(), (0...1_000_000).contains(value) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: key, in: container, debugDescription: "must be an integer from 0 to 1000000")
-        }
-        return Int(value)
+        if let value = try? container.decode(Int.self, forKey: key) { return value }
+        let number = try container.decode(Double.self, forKey: key)
+        throw DecodingError.dataCorruptedError(
+            forKey: key, in: container,
+            debugDescription: number == number.rounded() ? "must be an integer within range" : "must be an integer, not \(number)")
     }
 }

@@ -46,6 +46,7 @@ struct PreferredLayersTests {
                 (#"{"spatialLayer":1,"temporalLayer":0}"#, 1, 0),
                 (#"{"spatialLayer":9,"temporalLayer":9}"#, 2, 2),
                 (#"{"spatialLayer":0,"temporalLayer":1,"extra":true}"#, 0, 1),
+                (#"{"spatialLayer":9223372036854775807,"temporalLayer":null}"#, 2, 2),
             ]
             for (body, spatial, temporal) in cases {
                 let reply = try await api.post(path(s, id), body)
@@ -54,6 +55,7 @@ struct PreferredLayersTests {
                 #expect(reply.json["spatialLayer"].int == spatial, "\(body)")
                 #expect(reply.json["temporalLayer"].int == temporal, "\(body)")
             }
+            _ = try api.ok(try await api.post(path(s, id), #"{"spatialLayer":0,"temporalLayer":1}"#))
             let state = try await api.get(Paths.consumer(s.room, "receiver", id))
             #expect(state.json["preferredLayers"]["spatialLayer"].int == 0)
             #expect(state.json["preferredLayers"]["temporalLayer"].int == 1)
@@ -88,6 +90,7 @@ struct PreferredLayersTests {
         (#"{"spatialLayer":null}"#, "spatialLayer"),
         (#"{"temporalLayer":1}"#, "spatialLayer"),
         (#"{"spatialLayer":1e30}"#, "spatialLayer"),
+        (#"{"spatialLayer":9223372036854775808}"#, "spatialLayer"),
         (#"[1]"#, "request body"),
         (#"{"spatialLayer":1"#, "request body"),
         ("", "request body"),
