@@ -105,7 +105,7 @@ final class RtpStreamRecv {
     static func ntpNanoseconds(_ ntp: UInt64) -> Int64? {
         guard ntp != 0 else { return nil }
         let seconds = Int64(ntp >> 32)
-        let fraction = Int64((ntp & 0xFFFF_FFFF) * 1_000_000_000 >> 32)
+        let fraction = Int64(((ntp & 0xFFFF_FFFF) * 1_000_000_000) >> 32)
         return seconds &* 1_000_000_000 &+ fraction
     }
 
