@@ -177,7 +177,7 @@ import Testing
     }
 
     @Test func defaultOpusHeadIsValid() {
-        let head = TrackDescription.opusHead(channels: 2, preSkip: 312)
+        let head = opusHead(channels: 2, preSkip: 312)
         #expect(head.count == 19)
         #expect(Array(head[0..<8]) == Array("OpusHead".utf8))
         #expect(head[8] == 1 && head[9] == 2 && head[10] == 0x38 && head[11] == 0x01)

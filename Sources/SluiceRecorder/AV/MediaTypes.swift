@@ -71,19 +71,6 @@ public struct TrackDescription: Sendable, Equatable {
         self.sampleRate = sampleRate
         self.channels = channels
     }
-
-    /// A minimal OpusHead (RFC 7845 §5.1, channel mapping family 0) for 1 or 2 channels.
-    public static func opusHead(channels: Int = 2, preSkip: UInt16 = 0, inputSampleRate: UInt32 = 48000) -> [UInt8] {
-        var head = Array("OpusHead".utf8)
-        head.append(1)  // version
-        head.append(UInt8(clamping: max(1, min(2, channels))))
-        head.append(UInt8(truncatingIfNeeded: preSkip))
-        head.append(UInt8(truncatingIfNeeded: preSkip >> 8))
-        for shift in stride(from: 0, to: 32, by: 8) { head.append(UInt8(truncatingIfNeeded: inputSampleRate >> UInt32(shift))) }
-        head.append(contentsOf: [0, 0])  // output gain
-        head.append(0)  // mapping family
-        return head
-    }
 }
 
 /// Tuning of a ``Muxer``.

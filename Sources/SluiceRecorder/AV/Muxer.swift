@@ -281,7 +281,7 @@ public final class Muxer {
         parameters.pointee.codec_type = track.codec.isAudio ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO
         parameters.pointee.codec_id = track.codec.codecID
         var extradata = track.extradata
-        if track.codec == .opus, extradata.isEmpty { extradata = TrackDescription.opusHead(channels: track.channels) }
+        if track.codec == .opus, extradata.isEmpty { extradata = opusHead(channels: track.channels) }
         try setExtradata(parameters, extradata)
         if track.codec.isAudio {
             parameters.pointee.sample_rate = Int32(clamping: track.sampleRate)
