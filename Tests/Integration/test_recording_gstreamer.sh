@@ -92,7 +92,7 @@ fetch_recording_file "$(jq -r '.files[0].url' <<<"$HLS_JSON")" "$W/index.m3u8"
 SEGMENTS="$(grep -c '^#EXTINF' "$W/index.m3u8" || true)"
 assert_ge "hls: ≥ $((SEND_SECONDS / 2 - 1)) segments" "$SEGMENTS" $((SEND_SECONDS / 2 - 1))
 LONGEST="$(awk -F'[:,]' '/^#EXTINF/ { if ($2 > m) m = $2 } END { print m + 0 }' "$W/index.m3u8")"
-assert_between "hls: segments cut at the 2 s target (longest ≤ 3 s)" "$LONGEST" 0.5 3
+assert_between "hls: segments cut at the first key frame (1 s GOP) after the 2 s target (longest ≤ 3.5 s)" "$LONGEST" 0.5 3.5
 check_recording "$SLUICE_URL$(jq -r '.files[0].url' <<<"$HLS_JSON")" "hls over HTTP" "h264 aac" "$SEND_SECONDS"
 assert_recordings_layout
 
