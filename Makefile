@@ -84,6 +84,7 @@ run: deps release ## Build (release) and run the server on HOST:PORT (127.0.0.1:
 	echo "Sluice on http://$(HOST):$(PORT)"; \
 	echo "Try:  curl -s http://$(HOST):$(PORT)/rooms/demo | jq ."; \
 	echo "      curl -s http://$(HOST):$(PORT)/healthz | jq ."; \
+	echo "Recordings go to ./recordings (--recordings-dir via ARGS=)."; \
 	echo "Stop with Ctrl-C."; \
 	echo; \
 	exec "$$bin" --host $(HOST) --port $(PORT) $(ARGS)
